@@ -1,0 +1,89 @@
+/*
+ * aligned.c - allocations with an alignment above BLOCK_ALIGN.
+ *
+ * Up to LARGE_MAX the block is over-allocated by align - BLOCK_ALIGN and an
+ * aligned pointer inside it handed out; its page is then flagged
+ * PAGE_ALIGNED, so free() finds the block start (slow path only). Above
+ * that the block gets a huge mapping placed at the alignment.
+ */
+#include <errno.h>
+
+static bool aligned_is_pow2(size_t x)
+{
+	return x != 0 && (x & (x - 1)) == 0;
+}
+
+/* align: a power of two. NULL + ENOMEM on failure. */
+static void *aligned_alloc_internal(size_t align, size_t size)
+{
+	if (align <= BLOCK_ALIGN)
+		return alloc_malloc(size);
+	if (size > PTRDIFF_MAX || align > PTRDIFF_MAX / 2 || size + align > PTRDIFF_MAX) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	size_t padded = size + align - BLOCK_ALIGN;
+	if (padded > LARGE_MAX)
+		return segment_huge_alloc(size, align);
+	uint8_t *p = alloc_malloc(padded);
+	if (p == NULL)
+		return NULL;
+	uintptr_t aligned = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
+	if (aligned != (uintptr_t)p) {
+		/* Only the owner allocated p, so only it writes the flags here. */
+		segment_t *seg = segment_of(p);
+		page_t *page = segment_slice_page(seg, p);
+		if (page->flags & PAGE_TAIL)
+			page -= page->slice_offset;
+		page->flags |= PAGE_ALIGNED;
+	}
+	return (void *)aligned;
+}
+
+/* glibc's memalign: an alignment that is not a power of two is rounded up
+ * to one; one at or below 16 gives plain malloc. */
+static void *aligned_memalign(size_t align, size_t size)
+{
+	if (!aligned_is_pow2(align)) {
+		if (align > PTRDIFF_MAX / 2 + 1) {
+			errno = EINVAL;
+			return NULL;
+		}
+		size_t a = BLOCK_ALIGN;
+		while (a < align)
+			a <<= 1;
+		align = a;
+	}
+	return aligned_alloc_internal(align, size);
+}
+
+static int aligned_posix_memalign(void **out, size_t align, size_t size)
+{
+	if (align % sizeof(void *) != 0 || !aligned_is_pow2(align))
+		return EINVAL;
+	int saved = errno;
+	void *p = aligned_alloc_internal(align, size);
+	if (p == NULL) {
+		errno = saved;
+		return ENOMEM;
+	}
+	*out = p;
+	return 0;
+}
+
+static void *aligned_valloc(size_t size)
+{
+	return aligned_alloc_internal(os_page_size(), size);
+}
+
+/* pvalloc rounds the size up to whole pages (pvalloc(0) gives one page). */
+static void *aligned_pvalloc(size_t size)
+{
+	size_t ps = os_page_size();
+	if (size > SIZE_MAX - ps) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	size_t rounded = size == 0 ? ps : (size + ps - 1) & ~(ps - 1);
+	return aligned_alloc_internal(ps, rounded);
+}

@@ -1,0 +1,220 @@
+/*
+ * alloc.c - malloc and free: the fast paths, and the slow paths they hand
+ * over to. Also calloc, realloc and the usable size of a block.
+ */
+#include <errno.h>
+#include <string.h>
+
+/* ---- slow paths ---- */
+
+MALLARD_COLD void *alloc_malloc_slow(heap_t *heap, size_t size)
+{
+	if (unlikely(heap == &heap_empty)) {
+		heap = heap_init_thread();
+		if (heap == NULL)
+			goto oom;
+	}
+	void *p;
+	if (likely(size <= MEDIUM_MAX)) {
+		unsigned cls = sizeclass_of(size);
+		page_t *page = heap->queues[cls].first;
+		if (page == NULL || page->free == NULL) {
+			heap_maintain(heap);
+			page = heap_find_page(heap, cls);
+			if (page == NULL)
+				goto oom;
+		}
+		block_t *block = page->free;
+		page->free = block->next;
+		page->used++;
+		return block;
+	}
+	if (size <= LARGE_MAX) {
+		heap_maintain(heap);
+		p = heap_malloc_large(heap, size);
+	} else if (size <= PTRDIFF_MAX) {
+		heap_maintain(heap);
+		p = segment_huge_alloc(size, BLOCK_ALIGN);
+	} else {
+		p = NULL;
+	}
+	if (p)
+		return p;
+oom:
+	errno = ENOMEM;
+	return NULL;
+}
+
+/* free() of a pointer outside every segment: NULL, an overaligned huge
+ * block, or a pointer mallard never handed out. */
+MALLARD_COLD void alloc_free_unknown(void *p)
+{
+	if (p == NULL)
+		return;
+	segment_t *seg = segment_overaligned_find(p, true);
+	if (seg) {
+		segment_overaligned_free(seg);
+		return;
+	}
+	report_bad_pointer("free", p, "pointer was not allocated by mallard", true);
+}
+
+/* Resolves p (inside a segment) to its head page; reports and returns NULL
+ * when p is no live block of mallard's. */
+static page_t *alloc_page_of(segment_t *seg, const void *p, const char *func)
+{
+	page_t *page = segment_slice_page(seg, p);
+	if (page->flags & PAGE_TAIL)
+		page -= page->slice_offset;
+	if (unlikely(page->flags & PAGE_FREE) || (uint8_t *)p < page->area) {
+		report_bad_pointer(func, p, "pointer was not allocated by mallard, or was freed already", true);
+		return NULL;
+	}
+	if (!(page->flags & PAGE_ALIGNED) &&
+	    ((size_t)((const uint8_t *)p - page->area) % page->block_size) != 0) {
+		report_bad_pointer(func, p, "pointer is not the start of a block", true);
+		return NULL;
+	}
+	return page;
+}
+
+MALLARD_COLD void alloc_free_slow(heap_t *heap, segment_t *seg, void *p)
+{
+	if (seg->kind == SEGMENT_HUGE) {
+		page_t *page = segment_slice_page(seg, p);
+		if (!(page->flags & PAGE_HUGE) || page->area != p) {
+			report_bad_pointer("free", p, "pointer was not allocated by mallard", true);
+			return;
+		}
+		segment_huge_free(seg);
+		return;
+	}
+	page_t *page = alloc_page_of(seg, p, "free");
+	if (page == NULL)
+		return;
+	block_t *block = (page->flags & PAGE_ALIGNED) ? page_block_start(page, p) : p;
+	if (page->heap == heap)
+		heap_free_local(heap, page, block);
+	else
+		heap_free_remote(page, block);
+}
+
+/* ---- fast paths ---- */
+
+/* malloc fast path: size -> direct page -> pop. About 10 instructions with
+ * two tests; everything else (first call of a thread, empty free list,
+ * sizes above DIRECT_MAX) is a tail call to alloc_malloc_slow. */
+MALLARD_HOT void *alloc_malloc(size_t size)
+{
+	heap_t *heap = tls_heap;
+	if (likely(size <= DIRECT_MAX)) {
+		page_t *page = heap->direct[(size + 15) >> 4];
+		block_t *block = page->free;
+		if (likely(block != NULL)) {
+			page->free = block->next;
+			page->used++;
+			return block;
+		}
+	}
+	return alloc_malloc_slow(heap, size);
+}
+
+/* free fast path: segment map -> mask -> page -> push on local_free. The
+ * page must be owned, unflagged, keep a live block after this free, and not
+ * have p as its last freed block (the cheap double-free check). */
+MALLARD_HOT void alloc_free(void *p)
+{
+	if (unlikely(!segmap_contains((uintptr_t)p))) {
+		alloc_free_unknown(p);
+		return;
+	}
+	segment_t *seg = segment_of(p);
+	page_t *page = segment_slice_page(seg, p);
+	heap_t *heap = tls_heap;
+	block_t *block = p;
+	if (likely(page->heap == heap && page->flags == 0 && page->used > 1 && block != page->local_free)) {
+		block->next = page->local_free;
+		page->local_free = block;
+		page->used--;
+		return;
+	}
+	alloc_free_slow(heap, seg, p);
+}
+
+/* ---- sizes of live blocks ---- */
+
+/* Usable size of the live block at p; reports a bad pointer (as `func`)
+ * and returns 0 if p is none. */
+static size_t alloc_usable_size(const void *p, const char *func)
+{
+	if (p == NULL)
+		return 0;
+	if (!segmap_contains((uintptr_t)p)) {
+		segment_t *over = segment_overaligned_find(p, false);
+		if (over)
+			return over->huge_usable;
+		report_bad_pointer(func, p, "pointer was not allocated by mallard", true);
+		return 0;
+	}
+	segment_t *seg = segment_of(p);
+	if (seg->kind == SEGMENT_HUGE) {
+		page_t *page = segment_slice_page(seg, p);
+		if (!(page->flags & PAGE_HUGE) || page->area != p) {
+			report_bad_pointer(func, p, "pointer was not allocated by mallard", true);
+			return 0;
+		}
+		return seg->huge_usable;
+	}
+	page_t *page = alloc_page_of(seg, p, func);
+	if (page == NULL)
+		return 0;
+	return page_usable_from(page, p);
+}
+
+/* ---- calloc and realloc ---- */
+
+static void *alloc_calloc(size_t count, size_t size)
+{
+	size_t total;
+	if (unlikely(__builtin_mul_overflow(count, size, &total))) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	void *p = alloc_malloc(total);
+	if (likely(p != NULL)) {
+		/* A huge block is a fresh mapping: the kernel zeroed it. */
+		if (total <= LARGE_MAX)
+			memset(p, 0, total);
+	}
+	return p;
+}
+
+static void *alloc_realloc(void *p, size_t size)
+{
+	if (p == NULL)
+		return alloc_malloc(size);
+	if (size == 0) { /* glibc: free and return NULL */
+		alloc_free(p);
+		return NULL;
+	}
+	size_t usable = alloc_usable_size(p, "realloc");
+	if (usable == 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	/* Stay in place when the block is big enough and not more than twice
+	 * too big (a shrink below half moves, so the rest can be reused). */
+	if (size <= usable && size >= usable / 2)
+		return p;
+	if (size > usable && usable > LARGE_MAX && size <= PTRDIFF_MAX && segmap_contains((uintptr_t)p)) {
+		segment_t *seg = segment_of(p);
+		if (seg->kind == SEGMENT_HUGE && segment_huge_grow(seg, size))
+			return p;
+	}
+	void *q = alloc_malloc(size);
+	if (q == NULL)
+		return NULL; /* errno is ENOMEM; p is untouched */
+	memcpy(q, p, size < usable ? size : usable);
+	alloc_free(p);
+	return q;
+}

@@ -1,0 +1,380 @@
+/*
+ * heap.c - thread heaps: per-class page queues, remote frees, purging, and
+ * the life cycle of heaps across thread start, thread exit and fork.
+ *
+ * A thread's first malloc finds tls_heap == &heap_empty (whose direct[]
+ * entries all point at page_empty, so the fast path needs no init check)
+ * and takes a heap: an abandoned one if any, else a new one. When the
+ * thread exits, its heap is abandoned intact; remote frees into it keep
+ * working (they only touch atomics), and the next thread to start adopts it.
+ */
+#include <errno.h>
+#include <string.h>
+
+static heap_t heap_empty = {
+	.direct = {[0 ... DIRECT_COUNT - 1] = &page_empty},
+	.state = HEAP_DEAD,
+};
+
+static __thread heap_t *tls_heap __attribute__((tls_model("initial-exec"))) = &heap_empty;
+
+static pthread_mutex_t heap_registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static heap_t *heap_registry;
+static uint8_t *heap_chunk_next, *heap_chunk_end;
+
+static pthread_mutex_t heap_abandoned_lock = PTHREAD_MUTEX_INITIALIZER;
+static heap_t *heap_abandoned;
+
+/* Bumped by malloc_trim: every heap purges all it can on its next slow path. */
+static _Atomic uint32_t heap_trim_epoch;
+
+/* ---- page queues ---- */
+
+static void heap_direct_update(heap_t *heap, unsigned cls)
+{
+	unsigned lo = sizeclass_table.direct_lo[cls], hi = sizeclass_table.direct_hi[cls];
+	if (lo > hi)
+		return; /* class above DIRECT_MAX */
+	page_t *page = heap->queues[cls].first ? heap->queues[cls].first : &page_empty;
+	for (unsigned i = lo; i <= hi; i++)
+		heap->direct[i] = page;
+}
+
+static void heap_queue_push(heap_t *heap, page_t *page, bool front)
+{
+	unsigned cls = page->class_index;
+	page_queue_t *q = &heap->queues[cls];
+	if (front) {
+		page->prev = NULL;
+		page->next = q->first;
+		if (q->first)
+			q->first->prev = page;
+		else
+			q->last = page;
+		q->first = page;
+		heap_direct_update(heap, cls);
+	} else {
+		page->next = NULL;
+		page->prev = q->last;
+		if (q->last)
+			q->last->next = page;
+		else
+			q->first = page;
+		q->last = page;
+		if (q->first == page)
+			heap_direct_update(heap, cls);
+	}
+}
+
+static void heap_queue_remove(heap_t *heap, page_t *page)
+{
+	unsigned cls = page->class_index;
+	page_queue_t *q = &heap->queues[cls];
+	bool was_first = q->first == page;
+	if (page->prev)
+		page->prev->next = page->next;
+	else
+		q->first = page->next;
+	if (page->next)
+		page->next->prev = page->prev;
+	else
+		q->last = page->prev;
+	page->next = page->prev = NULL;
+	if (was_first)
+		heap_direct_update(heap, cls);
+}
+
+/* ---- pages leaving and re-entering the queues ---- */
+
+/* A full page leaves its queue and floats, asking to be told of the next
+ * remote free. Fails (page stays queued) if a remote free got in first. */
+static bool heap_page_float(heap_t *heap, page_t *page)
+{
+	uintptr_t expected = 0;
+	if (!atomic_compare_exchange_strong_explicit(&page->xthread_free, &expected, THREAD_FREE_NOTIFY,
+						     memory_order_acq_rel, memory_order_relaxed))
+		return false;
+	heap_queue_remove(heap, page);
+	page->flags |= PAGE_FLOATING;
+	return true;
+}
+
+/* A page that came back from floating: free it if empty, else queue it. */
+static void heap_page_unfloat(heap_t *heap, page_t *page)
+{
+	page->flags &= ~PAGE_FLOATING;
+	page_collect_remote(page);
+	if (page->used == 0)
+		segment_span_free(heap, page);
+	else
+		heap_queue_push(heap, page, false);
+}
+
+/* A queued page whose blocks are all free: back to its segment, unless it
+ * is the class's only page (then keep it: the next malloc would want it). */
+static void heap_page_retire(heap_t *heap, page_t *page)
+{
+	page_queue_t *q = &heap->queues[page->class_index];
+	if (q->first == page && page->next == NULL)
+		return;
+	heap_queue_remove(heap, page);
+	segment_span_free(heap, page);
+}
+
+/* Takes the pages that remote frees pushed back to this heap. */
+static void heap_drain_remote(heap_t *heap)
+{
+	page_t *page = atomic_exchange_explicit(&heap->remote_pages, NULL, memory_order_acquire);
+	while (page) {
+		page_t *next = page->remote_next;
+		heap_page_unfloat(heap, page);
+		page = next;
+	}
+}
+
+static void heap_remote_push(heap_t *heap, page_t *page)
+{
+	page_t *head = atomic_load_explicit(&heap->remote_pages, memory_order_relaxed);
+	do {
+		page->remote_next = head;
+	} while (!atomic_compare_exchange_weak_explicit(&heap->remote_pages, &head, page, memory_order_release,
+						       memory_order_relaxed));
+}
+
+/* ---- allocation slow path ---- */
+
+static page_t *heap_page_new(heap_t *heap, unsigned cls)
+{
+	page_t *page = segment_span_alloc(heap, sizeclass_table.slices[cls]);
+	if (page == NULL)
+		return NULL;
+	page_init(page, heap, cls, sizeclass_block_size(cls));
+	page_extend(page);
+	heap_queue_push(heap, page, true);
+	return page;
+}
+
+/* A page of class `cls` with a non-empty free list, or NULL (out of memory).
+ * Full pages met on the way float off the queue, so each is passed once. */
+static page_t *heap_find_page(heap_t *heap, unsigned cls)
+{
+	page_t *page = heap->queues[cls].first;
+	while (page) {
+		page_t *next = page->next;
+		if (page->free == NULL)
+			page_refill(page);
+		if (page->free) {
+			if (page != heap->queues[cls].first) {
+				heap_queue_remove(heap, page);
+				heap_queue_push(heap, page, true);
+			}
+			return page;
+		}
+		if (!heap_page_float(heap, page))
+			continue; /* a remote free arrived: refill again */
+		page = next;
+	}
+	return heap_page_new(heap, cls);
+}
+
+/* A large block: a span of whole slices holding one block. It floats from
+ * the start, so a remote free hands it straight back to the owner. */
+static void *heap_malloc_large(heap_t *heap, size_t size)
+{
+	unsigned slices = (unsigned)((size + SLICE_SIZE - 1) >> SLICE_SHIFT);
+	page_t *page = segment_span_alloc(heap, slices);
+	if (page == NULL)
+		return NULL;
+	page_init(page, heap, 0, segment_span_bytes(page));
+	page->reserved = 1;
+	page->capacity = 1;
+	page->used = 1;
+	page->flags = PAGE_LARGE | PAGE_FLOATING;
+	atomic_store_explicit(&page->xthread_free, THREAD_FREE_NOTIFY, memory_order_relaxed);
+	return page->area;
+}
+
+/* ---- free slow paths ---- */
+
+/* A free by a thread that does not own the page. */
+static void heap_free_remote(page_t *page, block_t *block)
+{
+	heap_t *owner = page->heap; /* constant while `block` is live */
+	uintptr_t old = atomic_load_explicit(&page->xthread_free, memory_order_relaxed);
+	do {
+		block->next = (block_t *)(old & ~THREAD_FREE_NOTIFY);
+	} while (!atomic_compare_exchange_weak_explicit(&page->xthread_free, &old, (uintptr_t)block,
+						       memory_order_release, memory_order_relaxed));
+	if (old & THREAD_FREE_NOTIFY)
+		heap_remote_push(owner, page); /* we cleared NOTIFY: we alone push */
+}
+
+/* An owner's free that the fast path declined: flagged page, last block,
+ * or a suspected double free. `block` is the block start. */
+static void heap_free_local(heap_t *heap, page_t *page, block_t *block)
+{
+	if (unlikely(page->used == 0 || block == page->local_free))
+		report_bad_pointer("free", block, "double free", false);
+	block->next = page->local_free;
+	page->local_free = block;
+	page->used--;
+	if (page->flags & PAGE_FLOATING) {
+		uintptr_t expected = THREAD_FREE_NOTIFY;
+		/* Take the page back unless a remote free already did (then it is
+		 * on its way through remote_pages and the pop requeues it). */
+		if (atomic_compare_exchange_strong_explicit(&page->xthread_free, &expected, 0, memory_order_acq_rel,
+							    memory_order_relaxed)) {
+			page->flags &= ~PAGE_FLOATING;
+			if (page->used == 0)
+				segment_span_free(heap, page);
+			else
+				heap_queue_push(heap, page, false);
+		}
+		return;
+	}
+	if (page->used == 0)
+		heap_page_retire(heap, page);
+}
+
+/* ---- collection and purging ---- */
+
+/* Frees every queued page with no live block (the kept-for-reuse ones too),
+ * after collecting remote frees. */
+static void heap_free_empty_pages(heap_t *heap)
+{
+	for (unsigned cls = 1; cls <= CLASS_COUNT; cls++) {
+		page_t *page = heap->queues[cls].first;
+		while (page) {
+			page_t *next = page->next;
+			page_collect_remote(page);
+			if (page->used == 0) {
+				heap_queue_remove(heap, page);
+				segment_span_free(heap, page);
+			}
+			page = next;
+		}
+	}
+}
+
+/* Gives back all a heap can: remote pages, empty pages, and (if `force`)
+ * every dirty slice and empty segment now rather than when due. */
+static bool heap_collect(heap_t *heap, bool force)
+{
+	heap_drain_remote(heap);
+	heap_free_empty_pages(heap);
+	return segment_purge_heap(heap, clock_now_ms(), force);
+}
+
+static bool heap_collect_abandoned(bool force)
+{
+	pthread_mutex_lock(&heap_abandoned_lock);
+	heap_t *list = heap_abandoned;
+	heap_abandoned = NULL;
+	pthread_mutex_unlock(&heap_abandoned_lock);
+	if (list == NULL)
+		return false;
+	bool released = false;
+	heap_t *last = list;
+	for (heap_t *h = list; h; h = h->next_abandoned) {
+		released |= heap_collect(h, force);
+		last = h;
+	}
+	pthread_mutex_lock(&heap_abandoned_lock);
+	last->next_abandoned = heap_abandoned;
+	heap_abandoned = list;
+	pthread_mutex_unlock(&heap_abandoned_lock);
+	return released;
+}
+
+/* Runs on allocation slow paths: takes back remote pages, and every 16th
+ * time looks at the clock for purges that are due. */
+static void heap_maintain(heap_t *heap)
+{
+	if (atomic_load_explicit(&heap->remote_pages, memory_order_relaxed))
+		heap_drain_remote(heap);
+	if ((++heap->maintain_tick & 15) != 0)
+		return;
+	uint32_t epoch = atomic_load_explicit(&heap_trim_epoch, memory_order_relaxed);
+	if (epoch != heap->trim_epoch) {
+		heap->trim_epoch = epoch;
+		heap_collect(heap, true);
+		return;
+	}
+	if (heap->purge_at_ms == 0)
+		return;
+	uint64_t now = clock_now_ms();
+	if (now < heap->purge_at_ms)
+		return;
+	heap_free_empty_pages(heap);
+	segment_purge_heap(heap, now, false);
+	heap_collect_abandoned(false);
+}
+
+/* ---- heap life cycle ---- */
+
+static heap_t *heap_new_locked(void)
+{
+	size_t size = (sizeof(heap_t) + 63) & ~(size_t)63;
+	if (heap_chunk_next == NULL || (size_t)(heap_chunk_end - heap_chunk_next) < size) {
+		size_t chunk = 16 * size;
+		size_t ps = os_page_size();
+		chunk = (chunk + ps - 1) & ~(ps - 1);
+		void *p;
+		if (os_map_aligned(chunk, ps, &p) != 0)
+			return NULL;
+		atomic_fetch_add_explicit(&stat_metadata, chunk, memory_order_relaxed);
+		heap_chunk_next = p;
+		heap_chunk_end = heap_chunk_next + chunk;
+	}
+	heap_t *heap = (heap_t *)heap_chunk_next;
+	heap_chunk_next += size;
+	for (unsigned i = 0; i < DIRECT_COUNT; i++)
+		heap->direct[i] = &page_empty;
+	pthread_mutex_init(&heap->seg_lock, NULL);
+	heap->trim_epoch = atomic_load_explicit(&heap_trim_epoch, memory_order_relaxed);
+	heap->next_all = heap_registry;
+	heap_registry = heap;
+	return heap;
+}
+
+static void process_ensure_init(void);
+static void process_register_thread(heap_t *heap);
+
+/* The calling thread's first allocation: adopt an abandoned heap or make
+ * one. NULL only when the OS has no memory for a new heap. */
+MALLARD_COLD heap_t *heap_init_thread(void)
+{
+	process_ensure_init();
+	pthread_mutex_lock(&heap_abandoned_lock);
+	heap_t *heap = heap_abandoned;
+	if (heap)
+		heap_abandoned = heap->next_abandoned;
+	pthread_mutex_unlock(&heap_abandoned_lock);
+	if (heap == NULL) {
+		pthread_mutex_lock(&heap_registry_lock);
+		heap = heap_new_locked();
+		pthread_mutex_unlock(&heap_registry_lock);
+		if (heap == NULL)
+			return NULL;
+	}
+	heap->next_abandoned = NULL;
+	heap->state = HEAP_OWNED;
+	tls_heap = heap;
+	process_register_thread(heap);
+	return heap;
+}
+
+/* Thread exit: tidy the heap and leave it in the pool for adoption. */
+static void heap_thread_done(void *value)
+{
+	heap_t *heap = value;
+	if (heap == NULL || heap != tls_heap)
+		return;
+	heap_collect(heap, false);
+	tls_heap = &heap_empty; /* later frees on this thread are remote frees */
+	pthread_mutex_lock(&heap_abandoned_lock);
+	heap->state = HEAP_ABANDONED;
+	heap->next_abandoned = heap_abandoned;
+	heap_abandoned = heap;
+	pthread_mutex_unlock(&heap_abandoned_lock);
+}

@@ -1,0 +1,158 @@
+/*
+ * internal.h - the allocator's types and the declarations its modules share.
+ *
+ * Data path (one file per stage):
+ *   override.c -> api.c -> alloc.c (malloc/free fast paths)
+ *     -> heap.c (thread heaps, page queues, remote frees, purging)
+ *     -> page.c (blocks inside a page) -> segment.c (spans of slices)
+ *     -> os.c (mmap/madvise); sizeclass.c maps sizes to classes,
+ *     segmap.c tells whether an address is in a segment.
+ *
+ * Glossary: see arch.h (segment, slice, page, unit). Also:
+ *   block       one allocation unit inside a page.
+ *   owner       the single thread that may change a heap (a running thread,
+ *               or whoever holds an abandoned heap out of the pool).
+ *   remote free a free by any thread but the owner: pushed to the page's
+ *               atomic thread_free list, collected by the owner later.
+ *   floating    a full page that is in no queue; it comes back through the
+ *               heap's remote_pages stack or through a local free.
+ *
+ * Everything here is static: alloc/unity.c compiles all modules as one
+ * translation unit, so the only external symbols are the public API.
+ */
+#ifndef MALLARD_INTERNAL_H
+#define MALLARD_INTERNAL_H
+
+#include "config.h"
+#include "alloc/arch.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MALLARD_HOT static inline __attribute__((always_inline))
+#define MALLARD_COLD static __attribute__((noinline, cold))
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+#ifndef MALLARD_DEBUG
+#define MALLARD_DEBUG 0
+#endif
+
+typedef struct block_s {
+	struct block_s *next;
+} block_t;
+
+struct heap_s;
+
+/* Page flags: any set flag sends a free to the slow path. */
+enum {
+	PAGE_FLOATING = 1u << 0, /* full, in no queue; see page_t invariants */
+	PAGE_ALIGNED = 1u << 1,  /* handed out interior (aligned) pointers */
+	PAGE_TAIL = 1u << 2,     /* not a page: a later slice of a span */
+	PAGE_LARGE = 1u << 3,    /* one block spanning whole slices */
+	PAGE_HUGE = 1u << 4,     /* the block of a huge segment */
+	PAGE_FREE = 1u << 5,     /* slice belongs to no page */
+};
+
+/* Low bit of page->xthread_free: the owner asked to be told of the next
+ * remote free (the page is floating). */
+#define THREAD_FREE_NOTIFY ((uintptr_t)1)
+
+/*
+ * A page: blocks of one size class in a span of slices.
+ *
+ * Invariants (owner's view, for a head page in use):
+ *   used == capacity - |free| - |local_free|
+ *           (thread_free blocks are still counted in used until collected)
+ *   capacity <= reserved; blocks [capacity, reserved) were never touched.
+ *   flags == 0 exactly when the page is in its class queue, owned, and has
+ *   handed out no interior pointer: the free fast path tests only that.
+ *   PAGE_FLOATING and (xthread_free & NOTIFY): the page is in no queue and
+ *   the next remote free will push it on heap->remote_pages.
+ *   PAGE_FLOATING and !(xthread_free & NOTIFY): a remote thread cleared
+ *   NOTIFY and is pushing (or pushed) it; only the pop may requeue or free it.
+ */
+typedef struct page_s {
+	block_t *free;        /* owner allocates from here */
+	uint32_t used;        /* blocks handed out and not yet collected back */
+	uint32_t flags;       /* PAGE_* */
+	block_t *local_free;  /* owner's frees; become `free` when it runs dry */
+	struct heap_s *heap;  /* owner heap; constant while the page is in use */
+	_Atomic uintptr_t xthread_free; /* remote frees | THREAD_FREE_NOTIFY */
+	uint8_t *area;        /* first block */
+	uint32_t block_size;
+	uint32_t capacity;    /* blocks initialised so far (lazy extension) */
+	uint32_t reserved;    /* blocks that fit in the span */
+	uint16_t slice_count; /* slices in the span (head page only) */
+	uint8_t slice_offset; /* PAGE_TAIL: distance back to the head page */
+	uint8_t class_index;  /* size class, 0 for large and huge */
+	struct page_s *next, *prev;      /* class queue */
+	struct page_s *remote_next;      /* heap->remote_pages stack */
+} page_t;
+
+typedef enum { SEGMENT_NORMAL = 1, SEGMENT_HUGE = 2 } segment_kind_t;
+
+/*
+ * A segment: SEGMENT_SIZE-aligned. A normal segment is owned by one heap and
+ * cut into slices; slice 0 starts after this header and only ever holds a
+ * one-slice page. A huge segment holds one block and belongs to no heap.
+ *
+ * Invariants (normal): bit i of free_mask <=> slice i is in no page;
+ * dirty_mask is a subset of free_mask (free slices that may be resident);
+ * used_slices == SLICES_PER_SEGMENT - popcount(free_mask).
+ */
+typedef struct segment_s {
+	uint32_t kind;        /* segment_kind_t */
+	uint32_t used_slices;
+	struct heap_s *heap;
+	struct segment_s *next, *prev; /* heap's segment list / cache / huge list */
+	uint64_t free_mask;
+	uint64_t dirty_mask;
+	uint64_t purge_at_ms; /* when dirty slices become due; 0: none */
+	void *map_base;       /* huge: the whole mapping */
+	size_t map_size;
+	size_t huge_usable;   /* huge: usable bytes of the block */
+	page_t pages[SLICES_PER_SEGMENT];
+} segment_t;
+
+#define SEGMENT_HEADER_SIZE ((sizeof(segment_t) + 127) & ~(size_t)127)
+_Static_assert(SEGMENT_HEADER_SIZE <= SLICE_SIZE / 4, "segment header fits slice 0");
+
+typedef struct {
+	page_t *first, *last;
+} page_queue_t;
+
+typedef enum { HEAP_OWNED = 1, HEAP_ABANDONED = 2, HEAP_DEAD = 3 } heap_state_t;
+
+/*
+ * A thread heap. Only the owner touches the plain fields; other threads
+ * touch remote_pages (atomic) and, for inspection, the segment list under
+ * seg_lock. Heaps are never unmapped: a heap of an exited thread goes to
+ * the abandoned pool and is adopted by the next thread that starts.
+ */
+typedef struct heap_s {
+	page_t *direct[DIRECT_COUNT]; /* by (size+15)/16: page to allocate from */
+	page_queue_t queues[CLASS_COUNT + 1];
+	_Atomic(page_t *) remote_pages;
+	segment_t *segments;          /* all normal segments of this heap */
+	pthread_mutex_t seg_lock;     /* guards `segments` against inspectors */
+	uint64_t purge_at_ms;         /* earliest segment purge_at; 0: none */
+	uint32_t maintain_tick;
+	uint32_t trim_epoch;
+	heap_state_t state;
+	struct heap_s *next_all;       /* registry of every heap */
+	struct heap_s *next_abandoned; /* abandoned pool */
+} heap_t;
+
+/* Process-wide state. */
+typedef struct {
+	long purge_delay_ms;  /* -1: never */
+	bool invalid_free_abort;
+	unsigned segment_cache_max;
+	bool thp;
+} options_t;
+
+#endif /* MALLARD_INTERNAL_H */

@@ -1,0 +1,101 @@
+/*
+ * os.c - Linux implementation of os.h.
+ */
+#include "alloc/os.h"
+
+#include <errno.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+static size_t os_page_size_value = 4096;
+
+static void os_init(void)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+	if (ps > 0 && (ps & (ps - 1)) == 0)
+		os_page_size_value = (size_t)ps;
+}
+
+static size_t os_page_size(void)
+{
+	return os_page_size_value;
+}
+
+static int os_map(void *hint, size_t size, void **out)
+{
+	void *p = mmap(hint, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return errno ? errno : ENOMEM;
+	*out = p;
+	return 0;
+}
+
+static int os_unmap(void *addr, size_t size)
+{
+	if (size == 0)
+		return 0;
+	return munmap(addr, size) == 0 ? 0 : errno;
+}
+
+/* Linux places mappings top-down, so a mapping of exactly `size` is often
+ * aligned already (the previous segment sits right above it). Try that
+ * first; otherwise map size+align and trim both ends, which reserves the
+ * extra address space only for the duration of this call. */
+static int os_map_aligned(size_t size, size_t align, void **out)
+{
+	void *p;
+	int err = os_map(NULL, size, &p);
+	if (err)
+		return err;
+	if (((uintptr_t)p & (align - 1)) == 0) {
+		*out = p;
+		return 0;
+	}
+	os_unmap(p, size);
+	if (size + align < size)
+		return ENOMEM;
+	err = os_map(NULL, size + align, &p);
+	if (err)
+		return err;
+	uintptr_t start = (uintptr_t)p;
+	uintptr_t aligned = (start + align - 1) & ~(uintptr_t)(align - 1);
+	size_t head = aligned - start;
+	size_t tail = align - head;
+	os_unmap(p, head);
+	os_unmap((void *)(aligned + size), tail);
+	*out = (void *)aligned;
+	return 0;
+}
+
+static int os_purge(void *addr, size_t size)
+{
+	if (size == 0)
+		return 0;
+	return madvise(addr, size, MADV_DONTNEED) == 0 ? 0 : errno;
+}
+
+static int os_no_huge_pages(void *addr, size_t size)
+{
+#ifdef MADV_NOHUGEPAGE
+	return madvise(addr, size, MADV_NOHUGEPAGE) == 0 ? 0 : errno;
+#else
+	(void)addr;
+	(void)size;
+	return 0;
+#endif
+}
+
+static int os_grow_in_place(void *addr, size_t old_size, size_t new_size)
+{
+#ifdef __linux__
+	void *p = mremap(addr, old_size, new_size, 0);
+	if (p == MAP_FAILED)
+		return errno;
+	return 0;
+#else
+	(void)addr;
+	(void)old_size;
+	(void)new_size;
+	return ENOSYS;
+#endif
+}

@@ -1,0 +1,399 @@
+/*
+ * segment.c - segments and the spans of slices that make pages.
+ *
+ * A heap allocates spans from its own segments (no lock: only the owner
+ * touches them); a new segment comes from the process-wide cache of empty
+ * segments or from the OS. Free slices stay resident ("dirty") until their
+ * purge time, purge_delay_ms after they were freed; a segment whose slices
+ * are all free is then released: purged into the cache, or unmapped so the
+ * address space comes back (what keeps large requests possible on 32-bit).
+ *
+ * Huge blocks (above LARGE_MAX) get a segment of their own, owned by no
+ * heap; any thread may free them.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#define SLICE_MASK_ALL (SLICES_PER_SEGMENT == 64 ? ~(uint64_t)0 : (((uint64_t)1 << SLICES_PER_SEGMENT) - 1))
+
+/* Process-wide counters (bytes), for introspection. */
+static _Atomic size_t stat_segments_mapped;  /* normal segments mapped, cached included */
+static _Atomic size_t stat_huge_mapped;      /* bytes of huge mappings */
+static _Atomic size_t stat_huge_count;
+static _Atomic size_t stat_metadata;
+
+static pthread_mutex_t segment_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static segment_t *segment_cache;
+static unsigned segment_cache_count;
+
+/* Huge blocks aligned to SEGMENT_SIZE or more do not start in the unit of
+ * their header, so the segment map cannot find them: they are listed here. */
+static pthread_mutex_t segment_overaligned_lock = PTHREAD_MUTEX_INITIALIZER;
+static segment_t *segment_overaligned;
+
+static uint64_t clock_now_ms(void)
+{
+	struct timespec ts;
+#ifdef CLOCK_MONOTONIC_COARSE
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+#else
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+#endif
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+MALLARD_HOT segment_t *segment_of(const void *p)
+{
+	return (segment_t *)((uintptr_t)p & ~SEGMENT_MASK);
+}
+
+MALLARD_HOT page_t *segment_slice_page(segment_t *seg, const void *p)
+{
+	return &seg->pages[((uintptr_t)p - (uintptr_t)seg) >> SLICE_SHIFT];
+}
+
+static uint8_t *segment_slice_start(segment_t *seg, unsigned slice)
+{
+	uint8_t *start = (uint8_t *)seg + (size_t)slice * SLICE_SIZE;
+	return slice == 0 ? start + SEGMENT_HEADER_SIZE : start;
+}
+
+static void segment_init_header(segment_t *seg, heap_t *heap)
+{
+	memset(seg, 0, sizeof(*seg));
+	seg->kind = SEGMENT_NORMAL;
+	seg->heap = heap;
+	seg->free_mask = SLICE_MASK_ALL;
+	for (unsigned i = 0; i < SLICES_PER_SEGMENT; i++)
+		seg->pages[i].flags = PAGE_FREE;
+}
+
+/* Gives the physical memory of free dirty slices back, run by run. */
+static void segment_purge_dirty(segment_t *seg)
+{
+	uint64_t todo = seg->dirty_mask & seg->free_mask;
+	size_t ps = os_page_size();
+	while (todo) {
+		unsigned first = (unsigned)__builtin_ctzll(todo);
+		unsigned last = first;
+		while (last + 1 < SLICES_PER_SEGMENT && (todo >> (last + 1) & 1))
+			last++;
+		uintptr_t start = (uintptr_t)segment_slice_start(seg, first);
+		start = (start + ps - 1) & ~(uintptr_t)(ps - 1);
+		uintptr_t end = (uintptr_t)seg + (size_t)(last + 1) * SLICE_SIZE;
+		if (end > start)
+			os_purge((void *)start, end - start);
+		uint64_t run = (last - first + 1 == 64) ? ~(uint64_t)0 : ((((uint64_t)1 << (last - first + 1)) - 1) << first);
+		todo &= ~run;
+	}
+	seg->dirty_mask = 0;
+	seg->purge_at_ms = 0;
+}
+
+static void segment_list_push(heap_t *heap, segment_t *seg)
+{
+	pthread_mutex_lock(&heap->seg_lock);
+	seg->prev = NULL;
+	seg->next = heap->segments;
+	if (heap->segments)
+		heap->segments->prev = seg;
+	heap->segments = seg;
+	pthread_mutex_unlock(&heap->seg_lock);
+}
+
+static void segment_list_remove(heap_t *heap, segment_t *seg)
+{
+	pthread_mutex_lock(&heap->seg_lock);
+	if (seg->prev)
+		seg->prev->next = seg->next;
+	else
+		heap->segments = seg->next;
+	if (seg->next)
+		seg->next->prev = seg->prev;
+	seg->next = seg->prev = NULL;
+	pthread_mutex_unlock(&heap->seg_lock);
+}
+
+/* A fresh normal segment for `heap`, from the cache or the OS; NULL if the
+ * OS refuses. */
+static segment_t *segment_alloc(heap_t *heap)
+{
+	segment_t *seg = NULL;
+	pthread_mutex_lock(&segment_cache_lock);
+	if (segment_cache) {
+		seg = segment_cache;
+		segment_cache = seg->next;
+		segment_cache_count--;
+	}
+	pthread_mutex_unlock(&segment_cache_lock);
+	if (seg == NULL) {
+		void *p;
+		if (os_map_aligned(SEGMENT_SIZE, SEGMENT_SIZE, &p) != 0)
+			return NULL;
+		if (((uintptr_t)p >> SEGMENT_SHIFT) >= SEGMAP_UNITS) {
+			os_unmap(p, SEGMENT_SIZE);
+			return NULL;
+		}
+		if (!options.thp)
+			os_no_huge_pages(p, SEGMENT_SIZE);
+		seg = p;
+		segment_init_header(seg, heap);
+		segmap_set(seg, true);
+		atomic_fetch_add_explicit(&stat_segments_mapped, SEGMENT_SIZE, memory_order_relaxed);
+	} else {
+		segment_init_header(seg, heap);
+	}
+	segment_list_push(heap, seg);
+	return seg;
+}
+
+/* An empty segment leaves its heap: purged into the cache, or unmapped. */
+static void segment_release(segment_t *seg)
+{
+	segment_list_remove(seg->heap, seg);
+	seg->heap = NULL;
+	pthread_mutex_lock(&segment_cache_lock);
+	if (segment_cache_count < options.segment_cache_max) {
+		seg->dirty_mask = SLICE_MASK_ALL; /* purge all, header page excepted */
+		seg->free_mask = SLICE_MASK_ALL;
+		segment_purge_dirty(seg);
+		seg->next = segment_cache;
+		segment_cache = seg;
+		segment_cache_count++;
+		seg = NULL;
+	}
+	pthread_mutex_unlock(&segment_cache_lock);
+	if (seg) {
+		segmap_set(seg, false);
+		os_unmap(seg, SEGMENT_SIZE);
+		atomic_fetch_sub_explicit(&stat_segments_mapped, SEGMENT_SIZE, memory_order_relaxed);
+	}
+}
+
+/* Unmaps every cached segment; returns how many. */
+static unsigned segment_cache_flush(void)
+{
+	pthread_mutex_lock(&segment_cache_lock);
+	segment_t *list = segment_cache;
+	unsigned n = segment_cache_count;
+	segment_cache = NULL;
+	segment_cache_count = 0;
+	pthread_mutex_unlock(&segment_cache_lock);
+	while (list) {
+		segment_t *next = list->next;
+		segmap_set(list, false);
+		os_unmap(list, SEGMENT_SIZE);
+		atomic_fetch_sub_explicit(&stat_segments_mapped, SEGMENT_SIZE, memory_order_relaxed);
+		list = next;
+	}
+	return n;
+}
+
+/* Lowest slice index starting a run of `count` free slices, or -1. */
+static int segment_find_run(uint64_t free_mask, unsigned count)
+{
+	uint64_t m = free_mask;
+	for (unsigned j = 1; j < count && m; j++)
+		m &= free_mask >> j;
+	return m ? __builtin_ctzll(m) : -1;
+}
+
+static uint64_t segment_run_mask(unsigned first, unsigned count)
+{
+	return (count == 64 ? ~(uint64_t)0 : (((uint64_t)1 << count) - 1)) << first;
+}
+
+/* Takes a span of `count` slices from the heap's segments (a new segment if
+ * none has room) and returns its head page, zeroed but for slice_count and
+ * area. Spans of more than one slice never use slice 0. */
+static page_t *segment_span_alloc(heap_t *heap, unsigned count)
+{
+	uint64_t avoid = count > 1 ? 1 : 0;
+	segment_t *seg;
+	int first = -1;
+	for (seg = heap->segments; seg; seg = seg->next) {
+		if (seg->free_mask == 0)
+			continue;
+		first = segment_find_run(seg->free_mask & ~avoid, count);
+		if (first >= 0)
+			break;
+	}
+	if (seg == NULL) {
+		seg = segment_alloc(heap);
+		if (seg == NULL)
+			return NULL;
+		first = segment_find_run(seg->free_mask & ~avoid, count);
+	}
+	uint64_t run = segment_run_mask((unsigned)first, count);
+	seg->free_mask &= ~run;
+	seg->dirty_mask &= ~run;
+	seg->used_slices += count;
+
+	page_t *page = &seg->pages[first];
+	memset(page, 0, sizeof(*page));
+	page->slice_count = (uint16_t)count;
+	page->area = segment_slice_start(seg, (unsigned)first);
+	for (unsigned i = 1; i < count; i++) {
+		page_t *tail = page + i;
+		tail->flags = PAGE_TAIL;
+		tail->slice_offset = (uint8_t)i;
+		tail->heap = NULL;
+	}
+	return page;
+}
+
+/* Bytes a span offers to blocks. */
+static size_t segment_span_bytes(const page_t *page)
+{
+	segment_t *seg = segment_of(page);
+	uint8_t *end = (uint8_t *)seg + (size_t)((page - seg->pages) + page->slice_count) * SLICE_SIZE;
+	return (size_t)(end - page->area);
+}
+
+/* Returns a page's span to its segment; the slices are dirty until purged. */
+static void segment_span_free(heap_t *heap, page_t *page)
+{
+	segment_t *seg = segment_of(page);
+	unsigned first = (unsigned)(page - seg->pages);
+	unsigned count = page->slice_count;
+	for (unsigned i = 0; i < count; i++) {
+		page[i].flags = PAGE_FREE;
+		page[i].heap = NULL;
+	}
+	uint64_t run = segment_run_mask(first, count);
+	seg->free_mask |= run;
+	seg->dirty_mask |= run;
+	seg->used_slices -= count;
+	if (seg->purge_at_ms == 0 && options.purge_delay_ms >= 0) {
+		seg->purge_at_ms = clock_now_ms() + (uint64_t)options.purge_delay_ms;
+		if (heap->purge_at_ms == 0 || seg->purge_at_ms < heap->purge_at_ms)
+			heap->purge_at_ms = seg->purge_at_ms;
+	}
+}
+
+/* Purges the heap's segments whose time has come (all of them if `force`),
+ * releasing those left empty. Returns true if anything was given back. */
+static bool segment_purge_heap(heap_t *heap, uint64_t now, bool force)
+{
+	bool released = false;
+	uint64_t next_due = 0;
+	segment_t *seg = heap->segments;
+	while (seg) {
+		segment_t *next = seg->next;
+		if (seg->used_slices == 0 && (force || (seg->purge_at_ms && seg->purge_at_ms <= now))) {
+			segment_release(seg);
+			released = true;
+		} else if (seg->dirty_mask && (force || (seg->purge_at_ms && seg->purge_at_ms <= now))) {
+			segment_purge_dirty(seg);
+			released = true;
+		} else if (seg->purge_at_ms && (next_due == 0 || seg->purge_at_ms < next_due)) {
+			next_due = seg->purge_at_ms;
+		}
+		seg = next;
+	}
+	heap->purge_at_ms = next_due;
+	return released;
+}
+
+/* ---- huge blocks ---- */
+
+/* Maps a segment holding one block of `size` bytes aligned to `align`
+ * (a power of two, >= BLOCK_ALIGN). NULL with errno = ENOMEM on failure. */
+static void *segment_huge_alloc(size_t size, size_t align)
+{
+	size_t ps = os_page_size();
+	bool overaligned = align >= SEGMENT_SIZE;
+	size_t offset = overaligned ? align : ((SEGMENT_HEADER_SIZE + align - 1) & ~(align - 1));
+	if (size > SIZE_MAX / 2 - offset - ps) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	size_t map_size = (offset + size + ps - 1) & ~(ps - 1);
+	size_t map_align = overaligned ? align : SEGMENT_SIZE;
+	void *p;
+	if (os_map_aligned(map_size, map_align, &p) != 0) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (!overaligned && ((uintptr_t)p >> SEGMENT_SHIFT) >= SEGMAP_UNITS) {
+		os_unmap(p, map_size);
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (!options.thp)
+		os_no_huge_pages(p, map_size);
+	/* The header goes at the start of the mapping; for an overaligned block
+	 * the block starts `align` bytes later. Fresh mappings are zero, so only
+	 * the fields below need writing. */
+	segment_t *seg = p;
+	seg->kind = SEGMENT_HUGE;
+	seg->map_base = p;
+	seg->map_size = map_size;
+	seg->huge_usable = map_size - offset;
+	uint8_t *block = (uint8_t *)p + offset;
+	if (!overaligned) {
+		page_t *page = segment_slice_page(seg, block);
+		page->flags = PAGE_HUGE;
+		page->area = block;
+		segmap_set(seg, true);
+	} else {
+		pthread_mutex_lock(&segment_overaligned_lock);
+		seg->next = segment_overaligned;
+		segment_overaligned = seg;
+		pthread_mutex_unlock(&segment_overaligned_lock);
+	}
+	atomic_fetch_add_explicit(&stat_huge_mapped, map_size, memory_order_relaxed);
+	atomic_fetch_add_explicit(&stat_huge_count, 1, memory_order_relaxed);
+	return block;
+}
+
+static void segment_huge_free(segment_t *seg)
+{
+	atomic_fetch_sub_explicit(&stat_huge_mapped, seg->map_size, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&stat_huge_count, 1, memory_order_relaxed);
+	segmap_set(seg, false);
+	os_unmap(seg->map_base, seg->map_size);
+}
+
+/* The overaligned huge segment whose block starts at p, unlinked if
+ * `unlink`; NULL if there is none. */
+static segment_t *segment_overaligned_find(const void *p, bool unlink)
+{
+	pthread_mutex_lock(&segment_overaligned_lock);
+	segment_t **link = &segment_overaligned;
+	segment_t *seg;
+	while ((seg = *link) != NULL) {
+		if ((uint8_t *)seg->map_base + (seg->map_size - seg->huge_usable) == p) {
+			if (unlink)
+				*link = seg->next;
+			break;
+		}
+		link = &seg->next;
+	}
+	pthread_mutex_unlock(&segment_overaligned_lock);
+	return seg;
+}
+
+static void segment_overaligned_free(segment_t *seg)
+{
+	atomic_fetch_sub_explicit(&stat_huge_mapped, seg->map_size, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&stat_huge_count, 1, memory_order_relaxed);
+	os_unmap(seg->map_base, seg->map_size);
+}
+
+/* Tries to grow a huge block in place (mremap without moving). */
+static bool segment_huge_grow(segment_t *seg, size_t new_usable)
+{
+	size_t ps = os_page_size();
+	size_t offset = seg->map_size - seg->huge_usable;
+	if (new_usable > SIZE_MAX / 2)
+		return false;
+	size_t new_map = (offset + new_usable + ps - 1) & ~(ps - 1);
+	if (os_grow_in_place(seg->map_base, seg->map_size, new_map) != 0)
+		return false;
+	atomic_fetch_add_explicit(&stat_huge_mapped, new_map - seg->map_size, memory_order_relaxed);
+	seg->map_size = new_map;
+	seg->huge_usable = new_map - offset;
+	return true;
+}

@@ -1,0 +1,89 @@
+/*
+ * sizeclass.c - request sizes to size classes.
+ *
+ * Classes 1..8 are 16..128 bytes in 16-byte steps; above 128 each power of
+ * two (2^b, 2^(b+1)] is cut into 4 classes 2^b * (1 + q/4), q = 1..4, up to
+ * MEDIUM_MAX (64 KiB, class 44). Larger requests are large spans or huge
+ * mappings (alloc.c).
+ *
+ * Worst-case rounding waste (tested in tests/unit/test_sizeclass.c):
+ *   size <= 128:  usable - size <= 15 bytes;
+ *   size >  128:  usable < 1.25 * size, i.e. (usable - size) / usable < 20%.
+ * Every class size is a multiple of 16, so every block is 16-aligned.
+ */
+
+typedef struct {
+	uint32_t block_size[CLASS_COUNT + 1];
+	uint8_t slices[CLASS_COUNT + 1];     /* slices per page of the class */
+	uint8_t direct_lo[CLASS_COUNT + 1];  /* heap->direct[] indices served */
+	uint8_t direct_hi[CLASS_COUNT + 1];
+} sizeclass_table_t;
+
+static sizeclass_table_t sizeclass_table;
+
+/* Class for 0 <= size <= MEDIUM_MAX; branch-light, no division. */
+MALLARD_HOT unsigned sizeclass_of(size_t size)
+{
+	if (size <= SMALL_STEP_MAX)
+		return size == 0 ? 1 : (unsigned)((size + 15) >> 4);
+	size_t s = size - 1;
+	unsigned b = (unsigned)(8 * sizeof(size_t) - 1) - (unsigned)__builtin_clzl((unsigned long)s);
+	unsigned q = (unsigned)(s >> (b - 2)) & 3;
+	return 8 + (b - 7) * 4 + q + 1;
+}
+
+static size_t sizeclass_size_of_class(unsigned cls)
+{
+	if (cls <= 8)
+		return (size_t)cls * 16;
+	unsigned b = 7 + (cls - 9) / 4;
+	unsigned q = (cls - 9) % 4;
+	return ((size_t)1 << b) + (size_t)(q + 1) * ((size_t)1 << (b - 2));
+}
+
+MALLARD_HOT size_t sizeclass_block_size(unsigned cls)
+{
+	return sizeclass_table.block_size[cls];
+}
+
+/* Slices per page: one up to SMALL_PAGE_MAX; above, the smallest span that
+ * holds at least 4 blocks with at most 1/8 of it left over (else the span
+ * of at most MEDIUM_SPAN_MAX_SLICES slices that wastes least). */
+static unsigned sizeclass_pick_slices(size_t bsize)
+{
+	if (bsize <= SMALL_PAGE_MAX)
+		return 1;
+	unsigned best = 1;
+	size_t best_waste = SIZE_MAX;
+	for (unsigned k = 1; k <= MEDIUM_SPAN_MAX_SLICES; k++) {
+		size_t span = k * SLICE_SIZE;
+		size_t n = span / bsize;
+		size_t waste = span - n * bsize;
+		if (n >= 4 && waste * 8 <= span)
+			return k;
+		if (n >= 1 && (best_waste == SIZE_MAX || waste * best < best_waste * k)) { /* compare waste/k */
+			best = k;
+			best_waste = waste;
+		}
+	}
+	return best;
+}
+
+static void sizeclass_init(void)
+{
+	for (unsigned cls = 1; cls <= CLASS_COUNT; cls++) {
+		size_t bsize = sizeclass_size_of_class(cls);
+		sizeclass_table.block_size[cls] = (uint32_t)bsize;
+		sizeclass_table.slices[cls] = (uint8_t)sizeclass_pick_slices(bsize);
+		sizeclass_table.direct_lo[cls] = UINT8_MAX;
+		sizeclass_table.direct_hi[cls] = 0;
+	}
+	for (unsigned i = 0; i < DIRECT_COUNT; i++) {
+		unsigned cls = sizeclass_of((size_t)i * 16);
+		if (i < sizeclass_table.direct_lo[cls])
+			sizeclass_table.direct_lo[cls] = (uint8_t)i;
+		sizeclass_table.direct_hi[cls] = (uint8_t)i;
+	}
+}
+
+_Static_assert(DIRECT_COUNT <= UINT8_MAX, "direct indices fit a byte");

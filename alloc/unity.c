@@ -1,0 +1,36 @@
+/*
+ * unity.c - the allocator as one translation unit.
+ *
+ * Every module is #included here in data-path order (lowest layer first),
+ * so internal functions are static, the fast paths inline across modules,
+ * and libmallard.a exports the public names only. Unit tests include this
+ * file (with MALLARD_NO_OVERRIDE) to reach the internals.
+ */
+#define _GNU_SOURCE
+#include "alloc/internal.h"
+#include "alloc/os.h"
+#include "mallard.h"
+
+/* Declarations that cross modules against the include order. */
+static options_t options;
+MALLARD_COLD void report_bad_pointer(const char *func, const void *p, const char *what, bool may_ignore);
+MALLARD_COLD void report_bad_option(const char *name, const char *value, const char *expected, const char *fallback);
+MALLARD_COLD void report_fatal(const char *what, unsigned long long number);
+
+#include "alloc/os.c"
+#include "alloc/report.c"
+#include "alloc/options.c"
+#include "alloc/segmap.c"
+#include "alloc/sizeclass.c"
+#include "alloc/segment.c"
+#include "alloc/page.c"
+#include "alloc/heap.c"
+#include "alloc/alloc.c"
+#include "alloc/aligned.c"
+#include "alloc/init.c"
+#include "alloc/introspect.c"
+#include "alloc/api.c"
+#ifndef MALLARD_NO_OVERRIDE
+#include "alloc/glibc.c"
+#include "alloc/override.c"
+#endif
