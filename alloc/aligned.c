@@ -18,6 +18,8 @@ static void *aligned_alloc_internal(size_t align, size_t size)
 {
 	if (align <= BLOCK_ALIGN)
 		return alloc_malloc(size);
+	if (size == 0)
+		size = 1; /* the aligned pointer must lie inside its block */
 	if (size > PTRDIFF_MAX || align > PTRDIFF_MAX / 2 || size + align > PTRDIFF_MAX) {
 		errno = ENOMEM;
 		return NULL;
@@ -45,7 +47,7 @@ static void *aligned_alloc_internal(size_t align, size_t size)
 static void *aligned_memalign(size_t align, size_t size)
 {
 	if (!aligned_is_pow2(align)) {
-		if (align > PTRDIFF_MAX / 2 + 1) {
+		if (align > SIZE_MAX / 2 + 1) {
 			errno = EINVAL;
 			return NULL;
 		}

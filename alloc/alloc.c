@@ -45,15 +45,15 @@ oom:
 	return NULL;
 }
 
-/* free() of a pointer outside every segment: NULL, an overaligned huge
+/* free() of a pointer outside every segment: NULL, a listed huge
  * block, or a pointer mallard never handed out. */
 MALLARD_COLD void alloc_free_unknown(void *p)
 {
 	if (p == NULL)
 		return;
-	segment_t *seg = segment_overaligned_find(p, true);
+	segment_t *seg = segment_listed_find(p, true);
 	if (seg) {
-		segment_overaligned_free(seg);
+		segment_listed_free(seg);
 		return;
 	}
 	report_bad_pointer("free", p, "pointer was not allocated by mallard", true);
@@ -67,7 +67,7 @@ static page_t *alloc_page_of(segment_t *seg, const void *p, const char *func)
 	if (page->flags & PAGE_TAIL)
 		page -= page->slice_offset;
 	if (unlikely(page->flags & PAGE_FREE) || (uint8_t *)p < page->area) {
-		report_bad_pointer(func, p, "pointer was not allocated by mallard, or was freed already", true);
+		report_bad_pointer(func, p, "double free, or a pointer into memory mallard has not handed out", true);
 		return NULL;
 	}
 	if (!(page->flags & PAGE_ALIGNED) &&
@@ -120,8 +120,9 @@ MALLARD_HOT void *alloc_malloc(size_t size)
 }
 
 /* free fast path: segment map -> mask -> page -> push on local_free. The
- * page must be owned, unflagged, keep a live block after this free, and not
- * have p as its last freed block (the cheap double-free check). */
+ * page must be owned and unflagged, and p must not be its last freed block
+ * (the cheap double-free check). A page emptied here is noticed later, by
+ * the sweep in heap_maintain, not on this path. */
 MALLARD_HOT void alloc_free(void *p)
 {
 	if (unlikely(!segmap_contains((uintptr_t)p))) {
@@ -132,7 +133,7 @@ MALLARD_HOT void alloc_free(void *p)
 	page_t *page = segment_slice_page(seg, p);
 	heap_t *heap = tls_heap;
 	block_t *block = p;
-	if (likely(page->heap == heap && page->flags == 0 && page->used > 1 && block != page->local_free)) {
+	if (likely(page->heap == heap && page->flags == 0 && block != page->local_free)) {
 		block->next = page->local_free;
 		page->local_free = block;
 		page->used--;
@@ -150,7 +151,7 @@ static size_t alloc_usable_size(const void *p, const char *func)
 	if (p == NULL)
 		return 0;
 	if (!segmap_contains((uintptr_t)p)) {
-		segment_t *over = segment_overaligned_find(p, false);
+		segment_t *over = segment_listed_find(p, false);
 		if (over)
 			return over->huge_usable;
 		report_bad_pointer(func, p, "pointer was not allocated by mallard", true);

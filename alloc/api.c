@@ -84,7 +84,7 @@ MALLARD_EXPORT int mallard_owns(const void *ptr)
 		return 0;
 	if (segmap_contains((uintptr_t)ptr))
 		return 1;
-	return segment_overaligned_find(ptr, false) != NULL;
+	return segment_listed_find(ptr, false) != NULL;
 }
 
 MALLARD_EXPORT const char *mallard_version(void)

@@ -9,10 +9,8 @@
 
 static int glibc_malloc_info(int opts, FILE *out)
 {
-	if (opts != 0) {
-		errno = EINVAL;
-		return -1;
-	}
+	if (opts != 0)
+		return EINVAL; /* glibc returns the error number */
 	introspect_totals_t t;
 	introspect_totals(&t);
 	fprintf(out,

@@ -104,14 +104,16 @@ static void heap_page_unfloat(heap_t *heap, page_t *page)
 {
 	page->flags &= ~PAGE_FLOATING;
 	page_collect_remote(page);
+	MALLARD_ASSERT(page_is_valid(page));
 	if (page->used == 0)
 		segment_span_free(heap, page);
 	else
 		heap_queue_push(heap, page, false);
 }
 
-/* A queued page whose blocks are all free: back to its segment, unless it
- * is the class's only page (then keep it: the next malloc would want it). */
+/* A queued page whose blocks are all free (noticed on a slow-path free):
+ * back to its segment, unless it is the class's only page (then keep it:
+ * the next malloc would want it; the sweep frees it if it stays empty). */
 static void heap_page_retire(heap_t *heap, page_t *page)
 {
 	page_queue_t *q = &heap->queues[page->class_index];
@@ -286,8 +288,10 @@ static bool heap_collect_abandoned(bool force)
 	return released;
 }
 
-/* Runs on allocation slow paths: takes back remote pages, and every 16th
- * time looks at the clock for purges that are due. */
+/* Runs on allocation slow paths: takes back remote pages and, every 16th
+ * time, looks at the clock. Pages emptied by fast-path frees are found by
+ * the sweep (at most every half purge delay, or 100 ms when purging is
+ * off) and their spans freed; the purge then follows when due. */
 static void heap_maintain(heap_t *heap)
 {
 	if (atomic_load_explicit(&heap->remote_pages, memory_order_relaxed))
@@ -300,14 +304,15 @@ static void heap_maintain(heap_t *heap)
 		heap_collect(heap, true);
 		return;
 	}
-	if (heap->purge_at_ms == 0)
-		return;
 	uint64_t now = clock_now_ms();
-	if (now < heap->purge_at_ms)
-		return;
-	heap_free_empty_pages(heap);
-	segment_purge_heap(heap, now, false);
-	heap_collect_abandoned(false);
+	if (now >= heap->sweep_at_ms) {
+		long delay = options.purge_delay_ms;
+		heap->sweep_at_ms = now + (uint64_t)(delay > 200 ? delay / 2 : 100);
+		heap_free_empty_pages(heap);
+		heap_collect_abandoned(false);
+	}
+	if (heap->purge_at_ms != 0 && now >= heap->purge_at_ms)
+		segment_purge_heap(heap, now, false);
 }
 
 /* ---- heap life cycle ---- */
@@ -345,6 +350,8 @@ static void process_register_thread(heap_t *heap);
 MALLARD_COLD heap_t *heap_init_thread(void)
 {
 	process_ensure_init();
+	if (tls_heap != &heap_empty)
+		return tls_heap; /* start-up allocated through here already */
 	pthread_mutex_lock(&heap_abandoned_lock);
 	heap_t *heap = heap_abandoned;
 	if (heap)

@@ -68,18 +68,18 @@ __attribute__((constructor)) static void process_constructor(void)
 
 /* Every global lock is taken before fork so the child never inherits one
  * held by a thread that does not exist there. Order: registry, abandoned,
- * segment cache, overaligned list (no code path nests them differently). */
+ * segment cache, listed huge segments (no code path nests them differently). */
 static void process_fork_prepare(void)
 {
 	pthread_mutex_lock(&heap_registry_lock);
 	pthread_mutex_lock(&heap_abandoned_lock);
 	pthread_mutex_lock(&segment_cache_lock);
-	pthread_mutex_lock(&segment_overaligned_lock);
+	pthread_mutex_lock(&segment_listed_lock);
 }
 
 static void process_fork_parent(void)
 {
-	pthread_mutex_unlock(&segment_overaligned_lock);
+	pthread_mutex_unlock(&segment_listed_lock);
 	pthread_mutex_unlock(&segment_cache_lock);
 	pthread_mutex_unlock(&heap_abandoned_lock);
 	pthread_mutex_unlock(&heap_registry_lock);
@@ -90,7 +90,7 @@ static void process_fork_parent(void)
  * never adopted (their memory stays with the child, unused). */
 static void process_fork_child(void)
 {
-	pthread_mutex_init(&segment_overaligned_lock, NULL);
+	pthread_mutex_init(&segment_listed_lock, NULL);
 	pthread_mutex_init(&segment_cache_lock, NULL);
 	pthread_mutex_init(&heap_abandoned_lock, NULL);
 	for (heap_t *h = heap_registry; h; h = h->next_all) {

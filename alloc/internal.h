@@ -41,6 +41,17 @@
 #define MALLARD_DEBUG 0
 #endif
 
+/* Debug builds (the unit tests) check invariants on slow paths. */
+#if MALLARD_DEBUG
+#define MALLARD_ASSERT(cond) \
+	do { \
+		if (!(cond)) \
+			report_fatal("assertion failed: " #cond " at line", __LINE__); \
+	} while (0)
+#else
+#define MALLARD_ASSERT(cond) ((void)0)
+#endif
+
 typedef struct block_s {
 	struct block_s *next;
 } block_t;
@@ -109,8 +120,8 @@ typedef struct segment_s {
 	uint32_t used_slices;
 	struct heap_s *heap;
 	struct segment_s *next, *prev; /* heap's segment list / cache / huge list */
-	uint64_t free_mask;
-	uint64_t dirty_mask;
+	_Alignas(8) uint64_t free_mask; /* 8-aligned on i386 too: read atomically by inspectors */
+	_Alignas(8) uint64_t dirty_mask;
 	uint64_t purge_at_ms; /* when dirty slices become due; 0: none */
 	void *map_base;       /* huge: the whole mapping */
 	size_t map_size;
@@ -140,6 +151,7 @@ typedef struct heap_s {
 	segment_t *segments;          /* all normal segments of this heap */
 	pthread_mutex_t seg_lock;     /* guards `segments` against inspectors */
 	uint64_t purge_at_ms;         /* earliest segment purge_at; 0: none */
+	uint64_t sweep_at_ms;         /* next look for pages emptied by fast frees */
 	uint32_t maintain_tick;
 	uint32_t trim_epoch;
 	heap_state_t state;

@@ -27,10 +27,13 @@ static pthread_mutex_t segment_cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static segment_t *segment_cache;
 static unsigned segment_cache_count;
 
-/* Huge blocks aligned to SEGMENT_SIZE or more do not start in the unit of
- * their header, so the segment map cannot find them: they are listed here. */
-static pthread_mutex_t segment_overaligned_lock = PTHREAD_MUTEX_INITIALIZER;
-static segment_t *segment_overaligned;
+/* Huge segments the segment map cannot find (see segment_huge_alloc). */
+static pthread_mutex_t segment_listed_lock = PTHREAD_MUTEX_INITIALIZER;
+static segment_t *segment_listed;
+
+#if MALLARD_DEBUG
+static bool segment_is_valid(const segment_t *seg);
+#endif
 
 static uint64_t clock_now_ms(void)
 {
@@ -265,6 +268,7 @@ static void segment_span_free(heap_t *heap, page_t *page)
 	seg->free_mask |= run;
 	seg->dirty_mask |= run;
 	seg->used_slices -= count;
+	MALLARD_ASSERT(segment_is_valid(seg));
 	if (seg->purge_at_ms == 0 && options.purge_delay_ms >= 0) {
 		seg->purge_at_ms = clock_now_ms() + (uint64_t)options.purge_delay_ms;
 		if (heap->purge_at_ms == 0 || seg->purge_at_ms < heap->purge_at_ms)
@@ -299,49 +303,53 @@ static bool segment_purge_heap(heap_t *heap, uint64_t now, bool force)
 /* ---- huge blocks ---- */
 
 /* Maps a segment holding one block of `size` bytes aligned to `align`
- * (a power of two, >= BLOCK_ALIGN). NULL with errno = ENOMEM on failure. */
+ * (a power of two, >= BLOCK_ALIGN). NULL with errno = ENOMEM on failure.
+ *
+ * The mapping is normally aligned to SEGMENT_SIZE, so the segment map finds
+ * the header. Two kinds go on the `listed` list instead, found by search:
+ * blocks aligned to SEGMENT_SIZE or more (they start a unit after their
+ * header), and blocks for which no aligned mapping could be had (on 32-bit a
+ * 2 GiB request may fit the address space only unaligned). */
 static void *segment_huge_alloc(size_t size, size_t align)
 {
 	size_t ps = os_page_size();
 	bool overaligned = align >= SEGMENT_SIZE;
 	size_t offset = overaligned ? align : ((SEGMENT_HEADER_SIZE + align - 1) & ~(align - 1));
-	if (size > SIZE_MAX / 2 - offset - ps) {
+	if (size > SIZE_MAX - offset - ps) {
 		errno = ENOMEM;
 		return NULL;
 	}
 	size_t map_size = (offset + size + ps - 1) & ~(ps - 1);
-	size_t map_align = overaligned ? align : SEGMENT_SIZE;
 	void *p;
-	if (os_map_aligned(map_size, map_align, &p) != 0) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	if (!overaligned && ((uintptr_t)p >> SEGMENT_SHIFT) >= SEGMAP_UNITS) {
-		os_unmap(p, map_size);
-		errno = ENOMEM;
-		return NULL;
+	bool listed = overaligned;
+	if (os_map_aligned(map_size, overaligned ? align : SEGMENT_SIZE, &p) != 0 ||
+	    (!listed && ((uintptr_t)p >> SEGMENT_SHIFT) >= SEGMAP_UNITS)) {
+		if (overaligned || os_map_aligned(map_size, ps, &p) != 0) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		listed = true;
 	}
 	if (!options.thp)
 		os_no_huge_pages(p, map_size);
-	/* The header goes at the start of the mapping; for an overaligned block
-	 * the block starts `align` bytes later. Fresh mappings are zero, so only
-	 * the fields below need writing. */
+	/* The header goes at the start of the mapping. Fresh mappings are zero,
+	 * so only the fields below need writing. */
 	segment_t *seg = p;
 	seg->kind = SEGMENT_HUGE;
 	seg->map_base = p;
 	seg->map_size = map_size;
 	seg->huge_usable = map_size - offset;
 	uint8_t *block = (uint8_t *)p + offset;
-	if (!overaligned) {
+	if (!listed) {
 		page_t *page = segment_slice_page(seg, block);
 		page->flags = PAGE_HUGE;
 		page->area = block;
 		segmap_set(seg, true);
 	} else {
-		pthread_mutex_lock(&segment_overaligned_lock);
-		seg->next = segment_overaligned;
-		segment_overaligned = seg;
-		pthread_mutex_unlock(&segment_overaligned_lock);
+		pthread_mutex_lock(&segment_listed_lock);
+		seg->next = segment_listed;
+		segment_listed = seg;
+		pthread_mutex_unlock(&segment_listed_lock);
 	}
 	atomic_fetch_add_explicit(&stat_huge_mapped, map_size, memory_order_relaxed);
 	atomic_fetch_add_explicit(&stat_huge_count, 1, memory_order_relaxed);
@@ -356,12 +364,12 @@ static void segment_huge_free(segment_t *seg)
 	os_unmap(seg->map_base, seg->map_size);
 }
 
-/* The overaligned huge segment whose block starts at p, unlinked if
- * `unlink`; NULL if there is none. */
-static segment_t *segment_overaligned_find(const void *p, bool unlink)
+/* The listed huge segment whose block starts at p, unlinked if `unlink`;
+ * NULL if there is none. */
+static segment_t *segment_listed_find(const void *p, bool unlink)
 {
-	pthread_mutex_lock(&segment_overaligned_lock);
-	segment_t **link = &segment_overaligned;
+	pthread_mutex_lock(&segment_listed_lock);
+	segment_t **link = &segment_listed;
 	segment_t *seg;
 	while ((seg = *link) != NULL) {
 		if ((uint8_t *)seg->map_base + (seg->map_size - seg->huge_usable) == p) {
@@ -371,11 +379,11 @@ static segment_t *segment_overaligned_find(const void *p, bool unlink)
 		}
 		link = &seg->next;
 	}
-	pthread_mutex_unlock(&segment_overaligned_lock);
+	pthread_mutex_unlock(&segment_listed_lock);
 	return seg;
 }
 
-static void segment_overaligned_free(segment_t *seg)
+static void segment_listed_free(segment_t *seg)
 {
 	atomic_fetch_sub_explicit(&stat_huge_mapped, seg->map_size, memory_order_relaxed);
 	atomic_fetch_sub_explicit(&stat_huge_count, 1, memory_order_relaxed);
@@ -397,3 +405,39 @@ static bool segment_huge_grow(segment_t *seg, size_t new_usable)
 	seg->huge_usable = new_map - offset;
 	return true;
 }
+
+#if MALLARD_DEBUG
+/* Checks the segment invariants of internal.h and the shape of its spans:
+ * free slices carry PAGE_FREE, each span is a head page followed by tails
+ * that point back to it. */
+static bool segment_is_valid(const segment_t *seg)
+{
+	if (seg->kind != SEGMENT_NORMAL)
+		return false;
+	if ((seg->dirty_mask & ~seg->free_mask) != 0)
+		return false;
+	if (seg->used_slices != SLICES_PER_SEGMENT - (unsigned)__builtin_popcountll(seg->free_mask))
+		return false;
+	unsigned i = 0;
+	while (i < SLICES_PER_SEGMENT) {
+		const page_t *page = &seg->pages[i];
+		bool is_free = (seg->free_mask >> i) & 1;
+		if (is_free) {
+			if (!(page->flags & PAGE_FREE))
+				return false;
+			i++;
+			continue;
+		}
+		if (page->flags & (PAGE_FREE | PAGE_TAIL) || page->slice_count == 0 ||
+		    i + page->slice_count > SLICES_PER_SEGMENT || (page->slice_count > 1 && i == 0))
+			return false;
+		for (unsigned j = 1; j < page->slice_count; j++) {
+			const page_t *tail = page + j;
+			if (!(tail->flags & PAGE_TAIL) || tail->slice_offset != j || ((seg->free_mask >> (i + j)) & 1))
+				return false;
+		}
+		i += page->slice_count;
+	}
+	return true;
+}
+#endif

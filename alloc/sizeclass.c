@@ -7,8 +7,8 @@
  * mappings (alloc.c).
  *
  * Worst-case rounding waste (tested in tests/unit/test_sizeclass.c):
- *   size <= 128:  usable - size <= 15 bytes;
- *   size >  128:  usable < 1.25 * size, i.e. (usable - size) / usable < 20%.
+ *   1 <= size <= 128:  usable - size <= 15 bytes (size 0 gets 16 bytes);
+ *   size > 128:        usable < 1.25 * size, i.e. (usable - size) / usable < 20%.
  * Every class size is a multiple of 16, so every block is 16-aligned.
  */
 

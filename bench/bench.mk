@@ -1,0 +1,39 @@
+# bench/bench.mk - benchmark programs, the smoke test that runs them, and the
+# scripts that compare allocators (bench/compare, bench/callgrind,
+# bench/purge-compare; see their --help).
+#
+# The programs are plain C linked against libc and pthread only - never
+# against libmallard - so one binary is measured under every allocator by
+# swapping it in with LD_PRELOAD. -fno-builtin-* keeps the compiler from
+# deleting malloc/free pairs or turning malloc+memset into calloc: every call
+# the source makes reaches the allocator through the PLT.
+#
+# They are check_PROGRAMS (so 'make check' builds them) that 'all-local' also
+# depends on (so plain 'make' builds them too, for bench/compare): automake
+# refuses 'noinst_PROGRAMS +=' without an earlier 'noinst_PROGRAMS =', and a
+# second '=' in another fragment would clash.
+
+BENCH_PROGS = bench/churn bench/pairs bench/purge
+BENCH_FLAGS = $(AM_CFLAGS) -O2 -fno-builtin-malloc -fno-builtin-calloc \
+	-fno-builtin-realloc -fno-builtin-free
+
+check_PROGRAMS += $(BENCH_PROGS)
+all-local: $(BENCH_PROGS)
+
+bench_churn_SOURCES = bench/churn.c
+bench_churn_CFLAGS = $(BENCH_FLAGS)
+bench_churn_LDADD =
+
+bench_pairs_SOURCES = bench/pairs.c
+bench_pairs_CFLAGS = $(BENCH_FLAGS)
+bench_pairs_LDADD =
+
+bench_purge_SOURCES = bench/purge.c
+bench_purge_CFLAGS = $(BENCH_FLAGS)
+bench_purge_LDADD =
+
+# Runs each program once, tiny, under LD_PRELOAD=$MALLARD_LIB (TAP, no timing).
+TESTS += bench/smoke.sh
+
+EXTRA_DIST += bench/smoke.sh bench/compare bench/callgrind bench/purge-compare \
+	bench/workloads/objects.py quickstart tests/run-all

@@ -1,0 +1,71 @@
+#!/bin/sh
+# bench/smoke.sh - run every benchmark once, tiny, under LD_PRELOAD=$MALLARD_LIB
+# and check that it exits 0 (and that the library really was preloaded).
+# No timing is asserted. Prints TAP.
+#
+# Environment (set by 'make check'): top_builddir, top_srcdir, MALLARD_LIB,
+# MALLARD_HOST_BITS.
+
+top_builddir=${top_builddir:-.}
+top_srcdir=${top_srcdir:-.}
+MALLARD_LIB=${MALLARD_LIB:-$top_builddir/.libs/libmallard.so}
+bits=${MALLARD_HOST_BITS:-64}
+
+echo "1..8"
+n=0
+failed=0
+errfile=${TMPDIR:-/tmp}/mallard-smoke.$$
+trap 'rm -f "$errfile"' EXIT
+
+# run NAME CMD...: one TAP line; CMD runs with the library preloaded.
+run() {
+	name=$1
+	shift
+	n=$((n + 1))
+	LD_PRELOAD=$MALLARD_LIB "$@" >"$errfile.out" 2>"$errfile"
+	rc=$?
+	sed 's/^/# /' "$errfile.out" "$errfile"
+	if [ "$rc" -ne 0 ]; then
+		echo "not ok $n - $name (exit $rc)"
+		failed=$((failed + 1))
+	elif grep -q 'cannot be preloaded' "$errfile"; then
+		echo "not ok $n - $name (LD_PRELOAD=$MALLARD_LIB was not loaded)"
+		failed=$((failed + 1))
+	else
+		echo "ok $n - $name"
+	fi
+	rm -f "$errfile.out"
+}
+
+skip() {
+	n=$((n + 1))
+	echo "ok $n - $1 # SKIP $2"
+}
+
+if [ ! -f "$MALLARD_LIB" ]; then
+	echo "Bail out! $MALLARD_LIB not found (build the library first)"
+	exit 1
+fi
+
+b=$top_builddir/bench
+run "churn, 1 thread" "$b/churn" -t 1 -n 0.05 -s 7
+run "churn, 2 threads, cross-thread frees" "$b/churn" -t 2 -n 0.05 -s 7
+run "churn, 4 threads, all frees remote" "$b/churn" -t 4 -n 0.02 -r 100
+run "pairs 32 B" "$b/pairs" 32 1000 2
+run "pairs 200 B" "$b/pairs" 200 1000 2
+run "pairs 0 B" "$b/pairs" 0 100 1
+run "purge, 8 MiB" "$b/purge" -m 8 -d 0.3
+
+# The Python workload needs a CPython of the library's word size.
+py=/usr/bin/python3
+[ -x "$py" ] || py=$(command -v python3 2>/dev/null)
+if [ "$bits" != 64 ]; then
+	skip "python objects.py" "the $bits-bit library cannot be preloaded into a 64-bit python3"
+elif [ -z "$py" ]; then
+	skip "python objects.py" "no python3"
+else
+	run "python objects.py (PYTHONMALLOC=malloc)" \
+		env PYTHONMALLOC=malloc "$py" "$top_srcdir/bench/workloads/objects.py" 0.05
+fi
+
+[ "$failed" -eq 0 ]

@@ -1,0 +1,114 @@
+/*
+ * test_sizeclass.c - size classes: every size maps to the smallest class
+ * that fits, the rounding waste stays within the documented bound, and
+ * real allocations get exactly their class's block.
+ */
+#include "tests/unit/unit.h"
+
+static int setup(void **state)
+{
+	(void)state;
+	process_ensure_init();
+	return 0;
+}
+
+static void test_classes_increase_and_align(void **state)
+{
+	(void)state;
+	for (unsigned cls = 1; cls <= CLASS_COUNT; cls++) {
+		size_t b = sizeclass_block_size(cls);
+		assert_int_equal(b % BLOCK_ALIGN, 0);
+		if (cls > 1)
+			assert_true(b > sizeclass_block_size(cls - 1));
+	}
+	assert_int_equal(sizeclass_block_size(CLASS_COUNT), MEDIUM_MAX);
+	assert_int_equal(sizeclass_of(MEDIUM_MAX), CLASS_COUNT);
+}
+
+/* Every size from 0 to the largest class: smallest fitting class, and the
+ * waste bound of sizeclass.c (<= 15 bytes up to 128, usable < 1.25 size
+ * above). */
+static void test_every_size_maps_to_smallest_fitting_class(void **state)
+{
+	(void)state;
+	double worst = 0;
+	for (size_t size = 0; size <= MEDIUM_MAX; size++) {
+		unsigned cls = sizeclass_of(size);
+		assert_in_range(cls, 1, CLASS_COUNT);
+		size_t b = sizeclass_block_size(cls);
+		assert_true(b >= size);
+		if (cls > 1)
+			assert_true(sizeclass_block_size(cls - 1) < size);
+		if (size == 0) {
+			assert_int_equal(b, 16);
+		} else if (size <= SMALL_STEP_MAX) {
+			assert_true(b - size <= 15);
+		} else {
+			assert_true(b * 4 < size * 5);
+			double waste = (double)(b - size) / (double)b;
+			if (waste > worst)
+				worst = waste;
+		}
+	}
+	assert_true(worst < 0.20);
+	assert_true(worst > 0.19); /* the bound is tight: 129 -> 160 */
+}
+
+static void test_direct_table_matches_classes(void **state)
+{
+	(void)state;
+	for (size_t size = 0; size <= DIRECT_MAX; size++) {
+		unsigned cls = sizeclass_of(size);
+		unsigned idx = (unsigned)((size + 15) >> 4);
+		assert_true(idx >= sizeclass_table.direct_lo[cls]);
+		assert_true(idx <= sizeclass_table.direct_hi[cls]);
+	}
+	for (unsigned cls = 1; cls <= CLASS_COUNT; cls++) {
+		if (sizeclass_block_size(cls) > DIRECT_MAX)
+			assert_true(sizeclass_table.direct_lo[cls] > sizeclass_table.direct_hi[cls]);
+	}
+}
+
+/* Pages: one slice up to SMALL_PAGE_MAX with >= 8 blocks; every span of a
+ * class holds at least one block and wastes at most 1/8 when it holds 4. */
+static void test_pages_per_class(void **state)
+{
+	(void)state;
+	for (unsigned cls = 1; cls <= CLASS_COUNT; cls++) {
+		size_t b = sizeclass_block_size(cls);
+		unsigned k = sizeclass_table.slices[cls];
+		assert_in_range(k, 1, MEDIUM_SPAN_MAX_SLICES);
+		size_t span = k * SLICE_SIZE;
+		if (b <= SMALL_PAGE_MAX) {
+			assert_int_equal(k, 1);
+			assert_true(SLICE_SIZE / b >= 8);
+		}
+		assert_true(span / b >= 1);
+	}
+}
+
+/* Real allocations of every size up to the largest class: usable size is
+ * the class's block size, and the block is 16-aligned. */
+static void test_allocations_get_their_class(void **state)
+{
+	(void)state;
+	for (size_t size = 0; size <= MEDIUM_MAX; size += (size < 4096 ? 1 : 61)) {
+		void *p = mallard_malloc(size);
+		assert_non_null(p);
+		assert_int_equal((uintptr_t)p % BLOCK_ALIGN, 0);
+		assert_int_equal(mallard_usable_size(p), sizeclass_block_size(sizeclass_of(size)));
+		mallard_free(p);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_classes_increase_and_align),
+		cmocka_unit_test(test_every_size_maps_to_smallest_fitting_class),
+		cmocka_unit_test(test_direct_table_matches_classes),
+		cmocka_unit_test(test_pages_per_class),
+		cmocka_unit_test(test_allocations_get_their_class),
+	};
+	return cmocka_run_group_tests_name("sizeclass", tests, setup, NULL);
+}
