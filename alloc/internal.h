@@ -123,6 +123,7 @@ typedef struct segment_s {
 	_Alignas(8) uint64_t free_mask; /* 8-aligned on i386 too: read atomically by inspectors */
 	_Alignas(8) uint64_t dirty_mask;
 	uint64_t purge_at_ms; /* when dirty slices become due; 0: none */
+	struct segment_s *purge_next; /* heap's purge list, while purge_at_ms != 0 */
 	void *map_base;       /* huge: the whole mapping */
 	size_t map_size;
 	size_t huge_usable;   /* huge: usable bytes of the block */
@@ -148,7 +149,10 @@ typedef struct heap_s {
 	page_t *direct[DIRECT_COUNT]; /* by (size+15)/16: page to allocate from */
 	page_queue_t queues[CLASS_COUNT + 1];
 	_Atomic(page_t *) remote_pages;
-	segment_t *segments;          /* all normal segments of this heap */
+	/* All normal segments of this heap; those with a free slice come first,
+	 * so a span search stops at the first full one. */
+	segment_t *segments, *segments_tail;
+	segment_t *purge_list;        /* segments with purge_at_ms != 0 */
 	pthread_mutex_t seg_lock;     /* guards `segments` against inspectors */
 	uint64_t purge_at_ms;         /* earliest segment purge_at; 0: none */
 	uint64_t sweep_at_ms;         /* next look for pages emptied by fast frees */

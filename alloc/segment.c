@@ -94,27 +94,47 @@ static void segment_purge_dirty(segment_t *seg)
 	seg->purge_at_ms = 0;
 }
 
-static void segment_list_push(heap_t *heap, segment_t *seg)
+/* The heap's segment list changes under seg_lock (inspectors walk it). */
+static void segment_list_unlink(heap_t *heap, segment_t *seg)
 {
-	pthread_mutex_lock(&heap->seg_lock);
-	seg->prev = NULL;
-	seg->next = heap->segments;
-	if (heap->segments)
-		heap->segments->prev = seg;
-	heap->segments = seg;
-	pthread_mutex_unlock(&heap->seg_lock);
-}
-
-static void segment_list_remove(heap_t *heap, segment_t *seg)
-{
-	pthread_mutex_lock(&heap->seg_lock);
 	if (seg->prev)
 		seg->prev->next = seg->next;
 	else
 		heap->segments = seg->next;
 	if (seg->next)
 		seg->next->prev = seg->prev;
+	else
+		heap->segments_tail = seg->prev;
 	seg->next = seg->prev = NULL;
+}
+
+static void segment_list_link(heap_t *heap, segment_t *seg, bool at_head)
+{
+	if (at_head) {
+		seg->prev = NULL;
+		seg->next = heap->segments;
+		if (heap->segments)
+			heap->segments->prev = seg;
+		else
+			heap->segments_tail = seg;
+		heap->segments = seg;
+	} else {
+		seg->next = NULL;
+		seg->prev = heap->segments_tail;
+		if (heap->segments_tail)
+			heap->segments_tail->next = seg;
+		else
+			heap->segments = seg;
+		heap->segments_tail = seg;
+	}
+}
+
+/* at_head: the segment has a free slice; tail: it is full. */
+static void segment_list_move(heap_t *heap, segment_t *seg, bool at_head)
+{
+	pthread_mutex_lock(&heap->seg_lock);
+	segment_list_unlink(heap, seg);
+	segment_list_link(heap, seg, at_head);
 	pthread_mutex_unlock(&heap->seg_lock);
 }
 
@@ -147,14 +167,19 @@ static segment_t *segment_alloc(heap_t *heap)
 	} else {
 		segment_init_header(seg, heap);
 	}
-	segment_list_push(heap, seg);
+	pthread_mutex_lock(&heap->seg_lock);
+	segment_list_link(heap, seg, true);
+	pthread_mutex_unlock(&heap->seg_lock);
 	return seg;
 }
 
 /* An empty segment leaves its heap: purged into the cache, or unmapped. */
 static void segment_release(segment_t *seg)
 {
-	segment_list_remove(seg->heap, seg);
+	heap_t *heap = seg->heap;
+	pthread_mutex_lock(&heap->seg_lock);
+	segment_list_unlink(heap, seg);
+	pthread_mutex_unlock(&heap->seg_lock);
 	seg->heap = NULL;
 	pthread_mutex_lock(&segment_cache_lock);
 	if (segment_cache_count < options.segment_cache_max) {
@@ -215,14 +240,13 @@ static page_t *segment_span_alloc(heap_t *heap, unsigned count)
 	uint64_t avoid = count > 1 ? 1 : 0;
 	segment_t *seg;
 	int first = -1;
-	for (seg = heap->segments; seg; seg = seg->next) {
-		if (seg->free_mask == 0)
-			continue;
+	for (seg = heap->segments; seg && seg->free_mask != 0; seg = seg->next) {
+		/* full segments are all at the tail: the loop stops at the first */
 		first = segment_find_run(seg->free_mask & ~avoid, count);
 		if (first >= 0)
 			break;
 	}
-	if (seg == NULL) {
+	if (first < 0) {
 		seg = segment_alloc(heap);
 		if (seg == NULL)
 			return NULL;
@@ -232,6 +256,8 @@ static page_t *segment_span_alloc(heap_t *heap, unsigned count)
 	seg->free_mask &= ~run;
 	seg->dirty_mask &= ~run;
 	seg->used_slices += count;
+	if (seg->free_mask == 0)
+		segment_list_move(heap, seg, false);
 
 	page_t *page = &seg->pages[first];
 	memset(page, 0, sizeof(*page));
@@ -265,6 +291,8 @@ static void segment_span_free(heap_t *heap, page_t *page)
 		page[i].heap = NULL;
 	}
 	uint64_t run = segment_run_mask(first, count);
+	if (seg->free_mask == 0)
+		segment_list_move(heap, seg, true);
 	seg->free_mask |= run;
 	seg->dirty_mask |= run;
 	seg->used_slices -= count;
@@ -273,28 +301,52 @@ static void segment_span_free(heap_t *heap, page_t *page)
 		seg->purge_at_ms = clock_now_ms() + (uint64_t)options.purge_delay_ms;
 		if (heap->purge_at_ms == 0 || seg->purge_at_ms < heap->purge_at_ms)
 			heap->purge_at_ms = seg->purge_at_ms;
+		seg->purge_next = heap->purge_list;
+		heap->purge_list = seg;
 	}
 }
 
 /* Purges the heap's segments whose time has come (all of them if `force`),
- * releasing those left empty. Returns true if anything was given back. */
+ * releasing those left empty. Returns true if anything was given back.
+ * Without `force` only the purge list is walked: the cost follows the
+ * segments that have something to give back, not all of them. */
 static bool segment_purge_heap(heap_t *heap, uint64_t now, bool force)
 {
 	bool released = false;
-	uint64_t next_due = 0;
-	segment_t *seg = heap->segments;
-	while (seg) {
-		segment_t *next = seg->next;
-		if (seg->used_slices == 0 && (force || (seg->purge_at_ms && seg->purge_at_ms <= now))) {
-			segment_release(seg);
-			released = true;
-		} else if (seg->dirty_mask && (force || (seg->purge_at_ms && seg->purge_at_ms <= now))) {
-			segment_purge_dirty(seg);
-			released = true;
-		} else if (seg->purge_at_ms && (next_due == 0 || seg->purge_at_ms < next_due)) {
-			next_due = seg->purge_at_ms;
+	if (force) {
+		segment_t *seg = heap->segments;
+		while (seg) {
+			segment_t *next = seg->next;
+			if (seg->used_slices == 0) {
+				segment_release(seg);
+				released = true;
+			} else {
+				released |= (seg->dirty_mask & seg->free_mask) != 0;
+				segment_purge_dirty(seg);
+			}
+			seg = next;
 		}
-		seg = next;
+		heap->purge_list = NULL;
+		heap->purge_at_ms = 0;
+		return released;
+	}
+	uint64_t next_due = 0;
+	segment_t **link = &heap->purge_list;
+	segment_t *seg;
+	while ((seg = *link) != NULL) {
+		if (seg->purge_at_ms > now) {
+			if (next_due == 0 || seg->purge_at_ms < next_due)
+				next_due = seg->purge_at_ms;
+			link = &seg->purge_next;
+			continue;
+		}
+		*link = seg->purge_next;
+		seg->purge_next = NULL;
+		if (seg->used_slices == 0)
+			segment_release(seg);
+		else
+			segment_purge_dirty(seg);
+		released = true;
 	}
 	heap->purge_at_ms = next_due;
 	return released;

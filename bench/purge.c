@@ -19,8 +19,8 @@
  *   allocated_kib, blocks, rss_start_kib, rss_full_kib (after step 1),
  *   peak_rss_kib (VmHWM or the largest sample), rss_after_free_kib,
  *   rss_kib_t<ms> (one per sample, ms after the free), rss_0.5s_kib,
- *   rss_1s_kib, rss_2s_kib, rss_3s_kib (the sample at that time, or the last
- *   one), trim_returned, rss_after_trim_kib.
+ *   rss_1s_kib, rss_2s_kib, rss_3s_kib (the sample at that time; -1 past
+ *   the end of a shorter -d), trim_returned, rss_after_trim_kib.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -259,9 +259,7 @@ int main(int argc, char **argv)
 		      { "rss_2s_kib", 2000 }, { "rss_3s_kib", 3000 } };
 	for (size_t m = 0; m < sizeof(marks) / sizeof(marks[0]); m++) {
 		size_t s = marks[m].ms / SAMPLE_MS;
-		if (s > nsamples)
-			s = nsamples;
-		printf("%s %ld\n", marks[m].key, samples[s]);
+		printf("%s %ld\n", marks[m].key, s <= nsamples ? samples[s] : -1L);
 	}
 	printf("trim_returned %d\n", trimmed);
 	printf("rss_after_trim_kib %ld\n", rss_trim);

@@ -71,7 +71,10 @@ for pkg in $wanted; do
         continue
     fi
     # apt-get download writes into the current directory
-    if ! (cd "$dest/.debs" && apt-get download -q "$pkg" >/dev/null 2>"$dest/.debs/$name.err"); then
+    # (as root, apt warns that the download is unsandboxed: harmless)
+    if (cd "$dest/.debs" && apt-get download -q "$pkg" >/dev/null 2>"$dest/.debs/$name.err"); then
+        rm -f "$dest/.debs/$name.err"
+    else
         echo "setup-i386-programs: apt-get download $pkg failed: $(tail -n 1 "$dest/.debs/$name.err")" >&2
         failed="$failed $pkg"
     fi
@@ -87,5 +90,6 @@ if [ -n "$failed" ]; then
     exit 0
 fi
 touch "$dest/.complete"
+rm -rf "$dest/.debs"
 echo "i386 programs unpacked into $dest"
 exit 0

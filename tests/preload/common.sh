@@ -16,6 +16,7 @@
 : "${MALLARD_LIB:=$top_builddir/.libs/libmallard.so}"
 : "${MALLARD_HOST_BITS:=64}"
 : "${MALLARD_I386_PROGRAMS:=$top_builddir/i386-programs}"
+# shellcheck disable=SC2034 # used by the scripts that source this file
 preload_dir=$top_srcdir/tests/preload
 
 tap_count=0

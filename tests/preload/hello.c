@@ -52,6 +52,15 @@ static void table_grow(struct table *t)
     t->nbuckets = n;
 }
 
+static char *copy_string(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (p == NULL)
+        exit(3);
+    return memcpy(p, s, n);
+}
+
 static void table_add(struct table *t, const char *key)
 {
     if (t->size >= t->nbuckets)
@@ -65,7 +74,7 @@ static void table_add(struct table *t, const char *key)
     struct entry *e = malloc(sizeof *e);
     if (e == NULL)
         exit(3);
-    e->key = strdup(key);
+    e->key = copy_string(key);
     e->count = 1;
     e->next = t->buckets[k];
     t->buckets[k] = e;
@@ -202,7 +211,7 @@ static uint32_t kernel_2(uint32_t x)
 static uint32_t kernel_3(uint32_t x)
 {
     uint32_t y = x;
-    while (y > 241u)
+    for (unsigned i = 0; i < 24 && y > 241u; i++)
         y = (y >> 1) ^ ((y & 1u) ? 4117880u : 0u);
     return y + 20u;
 }
@@ -241,7 +250,7 @@ static uint32_t kernel_6(uint32_t x)
 static uint32_t kernel_7(uint32_t x)
 {
     uint32_t y = x;
-    while (y > 107u)
+    for (unsigned i = 0; i < 24 && y > 107u; i++)
         y = (y >> 1) ^ ((y & 1u) ? 768143u : 0u);
     return y + 13u;
 }
@@ -280,7 +289,7 @@ static uint32_t kernel_10(uint32_t x)
 static uint32_t kernel_11(uint32_t x)
 {
     uint32_t y = x;
-    while (y > 373u)
+    for (unsigned i = 0; i < 24 && y > 373u; i++)
         y = (y >> 1) ^ ((y & 1u) ? 4703886u : 0u);
     return y + 7u;
 }
@@ -319,7 +328,7 @@ static uint32_t kernel_14(uint32_t x)
 static uint32_t kernel_15(uint32_t x)
 {
     uint32_t y = x;
-    while (y > 217u)
+    for (unsigned i = 0; i < 24 && y > 217u; i++)
         y = (y >> 1) ^ ((y & 1u) ? 5456191u : 0u);
     return y + 9u;
 }
@@ -358,7 +367,7 @@ static uint32_t kernel_18(uint32_t x)
 static uint32_t kernel_19(uint32_t x)
 {
     uint32_t y = x;
-    while (y > 866u)
+    for (unsigned i = 0; i < 24 && y > 866u; i++)
         y = (y >> 1) ^ ((y & 1u) ? 6248091u : 0u);
     return y + 25u;
 }
@@ -397,7 +406,7 @@ static uint32_t kernel_22(uint32_t x)
 static uint32_t kernel_23(uint32_t x)
 {
     uint32_t y = x;
-    while (y > 661u)
+    for (unsigned i = 0; i < 24 && y > 661u; i++)
         y = (y >> 1) ^ ((y & 1u) ? 3737768u : 0u);
     return y + 5u;
 }
@@ -436,7 +445,7 @@ static uint32_t kernel_26(uint32_t x)
 static uint32_t kernel_27(uint32_t x)
 {
     uint32_t y = x;
-    while (y > 159u)
+    for (unsigned i = 0; i < 24 && y > 159u; i++)
         y = (y >> 1) ^ ((y & 1u) ? 5107755u : 0u);
     return y + 6u;
 }
@@ -475,7 +484,7 @@ static uint32_t kernel_30(uint32_t x)
 static uint32_t kernel_31(uint32_t x)
 {
     uint32_t y = x;
-    while (y > 276u)
+    for (unsigned i = 0; i < 24 && y > 276u; i++)
         y = (y >> 1) ^ ((y & 1u) ? 6256010u : 0u);
     return y + 21u;
 }
@@ -514,7 +523,7 @@ static uint32_t kernel_34(uint32_t x)
 static uint32_t kernel_35(uint32_t x)
 {
     uint32_t y = x;
-    while (y > 864u)
+    for (unsigned i = 0; i < 24 && y > 864u; i++)
         y = (y >> 1) ^ ((y & 1u) ? 5202783u : 0u);
     return y + 17u;
 }
@@ -553,7 +562,7 @@ static uint32_t kernel_38(uint32_t x)
 static uint32_t kernel_39(uint32_t x)
 {
     uint32_t y = x;
-    while (y > 317u)
+    for (unsigned i = 0; i < 24 && y > 317u; i++)
         y = (y >> 1) ^ ((y & 1u) ? 1963912u : 0u);
     return y + 2u;
 }
@@ -592,7 +601,7 @@ static uint32_t kernel_42(uint32_t x)
 static uint32_t kernel_43(uint32_t x)
 {
     uint32_t y = x;
-    while (y > 896u)
+    for (unsigned i = 0; i < 24 && y > 896u; i++)
         y = (y >> 1) ^ ((y & 1u) ? 4941456u : 0u);
     return y + 14u;
 }
@@ -631,7 +640,7 @@ static uint32_t kernel_46(uint32_t x)
 static uint32_t kernel_47(uint32_t x)
 {
     uint32_t y = x;
-    while (y > 605u)
+    for (unsigned i = 0; i < 24 && y > 605u; i++)
         y = (y >> 1) ^ ((y & 1u) ? 4513830u : 0u);
     return y + 8u;
 }
@@ -670,7 +679,7 @@ static uint32_t kernel_50(uint32_t x)
 static uint32_t kernel_51(uint32_t x)
 {
     uint32_t y = x;
-    while (y > 555u)
+    for (unsigned i = 0; i < 24 && y > 555u; i++)
         y = (y >> 1) ^ ((y & 1u) ? 1092822u : 0u);
     return y + 24u;
 }
@@ -709,7 +718,7 @@ static uint32_t kernel_54(uint32_t x)
 static uint32_t kernel_55(uint32_t x)
 {
     uint32_t y = x;
-    while (y > 58u)
+    for (unsigned i = 0; i < 24 && y > 58u; i++)
         y = (y >> 1) ^ ((y & 1u) ? 5479948u : 0u);
     return y + 21u;
 }
@@ -748,7 +757,7 @@ static uint32_t kernel_58(uint32_t x)
 static uint32_t kernel_59(uint32_t x)
 {
     uint32_t y = x;
-    while (y > 898u)
+    for (unsigned i = 0; i < 24 && y > 898u; i++)
         y = (y >> 1) ^ ((y & 1u) ? 7507212u : 0u);
     return y + 3u;
 }
@@ -787,7 +796,7 @@ static uint32_t kernel_62(uint32_t x)
 static uint32_t kernel_63(uint32_t x)
 {
     uint32_t y = x;
-    while (y > 888u)
+    for (unsigned i = 0; i < 24 && y > 888u; i++)
         y = (y >> 1) ^ ((y & 1u) ? 3270547u : 0u);
     return y + 29u;
 }
@@ -826,7 +835,7 @@ static uint32_t kernel_66(uint32_t x)
 static uint32_t kernel_67(uint32_t x)
 {
     uint32_t y = x;
-    while (y > 306u)
+    for (unsigned i = 0; i < 24 && y > 306u; i++)
         y = (y >> 1) ^ ((y & 1u) ? 1781775u : 0u);
     return y + 2u;
 }
@@ -865,7 +874,7 @@ static uint32_t kernel_70(uint32_t x)
 static uint32_t kernel_71(uint32_t x)
 {
     uint32_t y = x;
-    while (y > 73u)
+    for (unsigned i = 0; i < 24 && y > 73u; i++)
         y = (y >> 1) ^ ((y & 1u) ? 4846428u : 0u);
     return y + 3u;
 }
@@ -904,7 +913,7 @@ static uint32_t kernel_74(uint32_t x)
 static uint32_t kernel_75(uint32_t x)
 {
     uint32_t y = x;
-    while (y > 960u)
+    for (unsigned i = 0; i < 24 && y > 960u; i++)
         y = (y >> 1) ^ ((y & 1u) ? 2138130u : 0u);
     return y + 7u;
 }
@@ -943,7 +952,7 @@ static uint32_t kernel_78(uint32_t x)
 static uint32_t kernel_79(uint32_t x)
 {
     uint32_t y = x;
-    while (y > 78u)
+    for (unsigned i = 0; i < 24 && y > 78u; i++)
         y = (y >> 1) ^ ((y & 1u) ? 4379207u : 0u);
     return y + 7u;
 }
@@ -982,7 +991,7 @@ static uint32_t kernel_82(uint32_t x)
 static uint32_t kernel_83(uint32_t x)
 {
     uint32_t y = x;
-    while (y > 839u)
+    for (unsigned i = 0; i < 24 && y > 839u; i++)
         y = (y >> 1) ^ ((y & 1u) ? 4513830u : 0u);
     return y + 10u;
 }
@@ -1021,7 +1030,7 @@ static uint32_t kernel_86(uint32_t x)
 static uint32_t kernel_87(uint32_t x)
 {
     uint32_t y = x;
-    while (y > 876u)
+    for (unsigned i = 0; i < 24 && y > 876u; i++)
         y = (y >> 1) ^ ((y & 1u) ? 2161887u : 0u);
     return y + 17u;
 }
@@ -1060,7 +1069,7 @@ static uint32_t kernel_90(uint32_t x)
 static uint32_t kernel_91(uint32_t x)
 {
     uint32_t y = x;
-    while (y > 440u)
+    for (unsigned i = 0; i < 24 && y > 440u; i++)
         y = (y >> 1) ^ ((y & 1u) ? 4569263u : 0u);
     return y + 1u;
 }
@@ -1099,7 +1108,7 @@ static uint32_t kernel_94(uint32_t x)
 static uint32_t kernel_95(uint32_t x)
 {
     uint32_t y = x;
-    while (y > 701u)
+    for (unsigned i = 0; i < 24 && y > 701u; i++)
         y = (y >> 1) ^ ((y & 1u) ? 2043102u : 0u);
     return y + 22u;
 }
@@ -1173,22 +1182,23 @@ int main(void)
         v[i] = (int)(seed >> 8) % 100000;
     }
     quick_sort(v, count);
-    long sum = 0;
+    long long sum = 0;
     int sorted = 1;
     for (size_t i = 0; i < count; i++) {
-        sum += (long)v[i] * (long)(i % 7);
+        sum += (long long)v[i] * (long long)(i % 7);
         if (i > 0 && v[i - 1] > v[i])
             sorted = 0;
     }
-    printf("sort: %zu ints, sorted=%d, weighted sum %ld\n", count, sorted, sum);
+    printf("sort: %zu ints, sorted=%d, weighted sum %lld\n", count, sorted, sum);
     free(v);
 
     /* the stack machine: a loop of 1000 steps */
     const struct insn prog[] = {
-        {OP_PUSH, 1000}, {OP_SWAP, 0},
-        {OP_PUSH, 31}, {OP_MUL, 0}, {OP_PUSH, 7}, {OP_ADD, 0},
-        {OP_SWAP, 0}, {OP_DEC, 0}, {OP_SWAP, 0}, {OP_DUP, 0}, {OP_DROP, 0},
-        {OP_SWAP, 0}, {OP_JNZ, 1}, {OP_DROP, 0}, {OP_HALT, 0},
+        {OP_PUSH, 1000},                                                /* [acc n] */
+        {OP_SWAP, 0}, {OP_PUSH, 31}, {OP_MUL, 0}, {OP_PUSH, 7}, {OP_ADD, 0}, /* acc = acc*31+7 */
+        {OP_DUP, 0}, {OP_PUSH, 5}, {OP_XOR, 0}, {OP_DROP, 0},              /* busywork */
+        {OP_SWAP, 0}, {OP_DEC, 0}, {OP_JNZ, 1},                           /* while (--n) */
+        {OP_DROP, 0}, {OP_HALT, 0},
     };
     printf("machine: %ld\n", run_machine(prog, 3));
 

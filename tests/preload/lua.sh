@@ -19,7 +19,7 @@ unset LUA_INIT LUA_INIT_5_4 LUA_PATH LUA_PATH_5_4 LUA_CPATH LUA_CPATH_5_4
 if ! "$prog" -e 'os.exit(0)' >"$work/start.err" 2>&1; then
     skip_all lua5.4 "$prog does not start: $(head -n 1 "$work/start.err")"
 fi
-tap_note "$prog ($("$prog" -v 2>&1 | cut -d' ' -f1-2), $(file -L "$prog" | grep -o '[0-9]*-bit')) with $MALLARD_LIB"
+tap_note "$prog ($("$prog" -e 'print(_VERSION .. ", " .. string.packsize("T") * 8 .. "-bit")')) with $MALLARD_LIB"
 
 tap_plan 2
 check_loaded "lua5.4 -e" "$prog" -e 'local t = {} for i = 1, 1000 do t[i] = tostring(i) end'
