@@ -111,8 +111,10 @@ MALLARD_HOT void *alloc_malloc(size_t size)
 		page_t *page = heap->direct[(size + 15) >> 4];
 		block_t *block = page->free;
 		if (likely(block != NULL)) {
-			page->free = block->next;
+			block_t *next = block->next;
+			page->free = next;
 			page->used++;
+			__builtin_prefetch(next, 1);
 			return block;
 		}
 	}
@@ -121,8 +123,9 @@ MALLARD_HOT void *alloc_malloc(size_t size)
 
 /* free fast path: segment map -> mask -> page -> push on local_free. The
  * page must be owned and unflagged, and p must not be its last freed block
- * (the cheap double-free check). A page emptied here is noticed later, by
- * the sweep in heap_maintain, not on this path. */
+ * (the cheap double-free check). A page this free empties goes back to its
+ * segment at once (heap_page_emptied), unless it is the page its class
+ * allocates from. */
 MALLARD_HOT void alloc_free(void *p)
 {
 	if (unlikely(!segmap_contains((uintptr_t)p))) {
@@ -136,7 +139,8 @@ MALLARD_HOT void alloc_free(void *p)
 	if (likely(page->heap == heap && page->flags == 0 && block != page->local_free)) {
 		block->next = page->local_free;
 		page->local_free = block;
-		page->used--;
+		if (unlikely(--page->used == 0))
+			heap_page_emptied(heap, page);
 		return;
 	}
 	alloc_free_slow(heap, seg, p);

@@ -111,13 +111,12 @@ static void heap_page_unfloat(heap_t *heap, page_t *page)
 		heap_queue_push(heap, page, false);
 }
 
-/* A queued page whose blocks are all free (noticed on a slow-path free):
- * back to its segment, unless it is the class's only page (then keep it:
- * the next malloc would want it; the sweep frees it if it stays empty). */
-static void heap_page_retire(heap_t *heap, page_t *page)
+/* A queued page whose last block was freed by its owner: back to its
+ * segment, unless it is the page its class allocates from (then keep it:
+ * the next malloc wants it; the sweep frees it if it stays empty). */
+MALLARD_COLD void heap_page_emptied(heap_t *heap, page_t *page)
 {
-	page_queue_t *q = &heap->queues[page->class_index];
-	if (q->first == page && page->next == NULL)
+	if (heap->queues[page->class_index].first == page)
 		return;
 	heap_queue_remove(heap, page);
 	segment_span_free(heap, page);
@@ -235,7 +234,7 @@ static void heap_free_local(heap_t *heap, page_t *page, block_t *block)
 		return;
 	}
 	if (page->used == 0)
-		heap_page_retire(heap, page);
+		heap_page_emptied(heap, page);
 }
 
 /* ---- collection and purging ---- */
@@ -254,6 +253,27 @@ static void heap_free_empty_pages(heap_t *heap)
 				segment_span_free(heap, page);
 			}
 			page = next;
+		}
+	}
+}
+
+/* Frees the pages the free path kept (each class's allocation page) once
+ * two looks in a row found them empty: a class in steady use keeps its
+ * page, one the program moved away from gives it back within two periods.
+ * O(classes), cheap enough to run every few milliseconds. */
+static void heap_free_empty_kept_pages(heap_t *heap)
+{
+	for (unsigned cls = 1; cls <= CLASS_COUNT; cls++) {
+		page_t *page = heap->queues[cls].first;
+		if (page == NULL || page->slice_count > 1)
+			continue;
+		if (page->used != 0) {
+			page->seen_empty = 0;
+		} else if (!page->seen_empty) {
+			page->seen_empty = 1;
+		} else {
+			heap_queue_remove(heap, page);
+			segment_span_free(heap, page);
 		}
 	}
 }
@@ -289,9 +309,12 @@ static bool heap_collect_abandoned(bool force)
 }
 
 /* Runs on allocation slow paths: takes back remote pages and, every 16th
- * time, looks at the clock. Pages emptied by fast-path frees are found by
- * the sweep (at most every half purge delay, or 100 ms when purging is
- * off) and their spans freed; the purge then follows when due. */
+ * time, looks at the clock. Every HEAP_KEPT_SWEEP_MS it frees empty kept
+ * pages; every half purge delay (HEAP_KEPT_SWEEP_MS at the least) it sweeps
+ * every queued page for empty ones (emptied by remote frees) and the
+ * abandoned heaps; the purge of freed slices follows when due. */
+#define HEAP_KEPT_SWEEP_MS 10
+
 static void heap_maintain(heap_t *heap)
 {
 	if (atomic_load_explicit(&heap->remote_pages, memory_order_relaxed))
@@ -305,9 +328,13 @@ static void heap_maintain(heap_t *heap)
 		return;
 	}
 	uint64_t now = clock_now_ms();
+	if (now >= heap->kept_sweep_at_ms) {
+		heap->kept_sweep_at_ms = now + HEAP_KEPT_SWEEP_MS;
+		heap_free_empty_kept_pages(heap);
+	}
 	if (now >= heap->sweep_at_ms) {
 		long delay = options.purge_delay_ms;
-		heap->sweep_at_ms = now + (uint64_t)(delay > 200 ? delay / 2 : 100);
+		heap->sweep_at_ms = now + (uint64_t)(delay > 2 * HEAP_KEPT_SWEEP_MS ? delay / 2 : HEAP_KEPT_SWEEP_MS);
 		heap_free_empty_pages(heap);
 		heap_collect_abandoned(false);
 	}

@@ -100,6 +100,7 @@ typedef struct page_s {
 	uint16_t slice_count; /* slices in the span (head page only) */
 	uint8_t slice_offset; /* PAGE_TAIL: distance back to the head page */
 	uint8_t class_index;  /* size class, 0 for large and huge */
+	uint8_t seen_empty;   /* the last kept-page sweep found it empty */
 	struct page_s *next, *prev;      /* class queue */
 	struct page_s *remote_next;      /* heap->remote_pages stack */
 } page_t;
@@ -155,7 +156,8 @@ typedef struct heap_s {
 	segment_t *purge_list;        /* segments with purge_at_ms != 0 */
 	pthread_mutex_t seg_lock;     /* guards `segments` against inspectors */
 	uint64_t purge_at_ms;         /* earliest segment purge_at; 0: none */
-	uint64_t sweep_at_ms;         /* next look for pages emptied by fast frees */
+	uint64_t sweep_at_ms;         /* next sweep of all queued pages */
+	uint64_t kept_sweep_at_ms;    /* next look at the kept (first) pages */
 	uint32_t maintain_tick;
 	uint32_t trim_epoch;
 	heap_state_t state;

@@ -17,6 +17,7 @@ typedef struct {
 	size_t segment_bytes;   /* their mapped bytes */
 	size_t in_use;          /* usable bytes of live blocks (normal segments) */
 	size_t free_in_pages;   /* free bytes inside pages in use */
+	size_t touched_free;    /* of those, in blocks ever handed out (resident) */
 	size_t free_slices;     /* bytes of free slices */
 	size_t dirty_slices;    /* bytes of free slices not yet purged */
 	size_t pages;           /* pages in use */
@@ -50,6 +51,9 @@ static void introspect_segment(const segment_t *seg, introspect_totals_t *t)
 		t->pages++;
 		t->in_use += (size_t)used * bsize;
 		t->free_in_pages += (size_t)(reserved - used) * bsize;
+		uint32_t capacity = LOAD_RELAXED(page->capacity);
+		if (capacity > used)
+			t->touched_free += (size_t)(capacity - used) * bsize;
 	}
 }
 
@@ -102,10 +106,10 @@ static void introspect_print(void)
 		"in use bytes     = %10zu\n"
 		"huge blocks      = %10zu (%zu bytes)\n"
 		"segments         = %10zu (+%zu cached, empty)\n"
-		"free in pages    = %10zu\n"
+		"free in pages    = %10zu (%zu in blocks used before)\n"
 		"free slices      = %10zu (%zu not yet purged)\n"
 		"heaps            = %10zu\n",
 		mallard_version(), t.segment_bytes + t.huge_bytes, t.in_use + t.huge_bytes, t.huge_count,
-		t.huge_bytes, t.segments, t.cached_segments, t.free_in_pages, t.free_slices, t.dirty_slices,
+		t.huge_bytes, t.segments, t.cached_segments, t.free_in_pages, t.touched_free, t.free_slices, t.dirty_slices,
 		t.heaps);
 }

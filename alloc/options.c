@@ -2,7 +2,7 @@
  * options.c - settings read once from the environment at start-up.
  *
  *   MALLARD_PURGE_DELAY_MS  ms a free page stays resident before it is
- *                           purged (0: at once, -1: never); default 500
+ *                           purged (0: at once, -1: never); default 100
  *   MALLARD_INVALID_FREE    abort (default) | ignore: what to do after
  *                           reporting a free of a pointer mallard never gave
  *   MALLARD_SEGMENT_CACHE   empty segments kept mapped (purged) for reuse;
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PURGE_DELAY_DEFAULT_MS 500
+#define PURGE_DELAY_DEFAULT_MS 100
 #define PURGE_DELAY_MAX_MS 3600000L
 
 static options_t options = {
@@ -53,7 +53,7 @@ static void options_init(void)
 {
 	long v = options.purge_delay_ms;
 	options_read_long("MALLARD_PURGE_DELAY_MS", -1, PURGE_DELAY_MAX_MS,
-			  "milliseconds from 0 to 3600000, or -1 for never", "500", &v);
+			  "milliseconds from 0 to 3600000, or -1 for never", "100", &v);
 	options.purge_delay_ms = v;
 
 	v = options.segment_cache_max;

@@ -20,6 +20,7 @@ static void page_init(page_t *page, heap_t *heap, unsigned cls, size_t block_siz
 	page->free = NULL;
 	page->local_free = NULL;
 	page->flags = 0;
+	page->seen_empty = 0;
 	atomic_store_explicit(&page->xthread_free, 0, memory_order_relaxed);
 }
 

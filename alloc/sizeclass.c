@@ -28,17 +28,17 @@ MALLARD_HOT unsigned sizeclass_of(size_t size)
 		return size == 0 ? 1 : (unsigned)((size + 15) >> 4);
 	size_t s = size - 1;
 	unsigned b = (unsigned)(8 * sizeof(size_t) - 1) - (unsigned)__builtin_clzl((unsigned long)s);
-	unsigned q = (unsigned)(s >> (b - 2)) & 3;
-	return 8 + (b - 7) * 4 + q + 1;
+	unsigned q = (unsigned)(s >> (b - CLASS_STEPS_SHIFT)) & (CLASS_STEPS - 1);
+	return 8 + (b - 7) * CLASS_STEPS + q + 1;
 }
 
 static size_t sizeclass_size_of_class(unsigned cls)
 {
 	if (cls <= 8)
 		return (size_t)cls * 16;
-	unsigned b = 7 + (cls - 9) / 4;
-	unsigned q = (cls - 9) % 4;
-	return ((size_t)1 << b) + (size_t)(q + 1) * ((size_t)1 << (b - 2));
+	unsigned b = 7 + (cls - 9) / CLASS_STEPS;
+	unsigned q = (cls - 9) % CLASS_STEPS;
+	return ((size_t)1 << b) + (size_t)(q + 1) * ((size_t)1 << (b - CLASS_STEPS_SHIFT));
 }
 
 MALLARD_HOT size_t sizeclass_block_size(unsigned cls)
