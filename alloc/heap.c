@@ -214,10 +214,10 @@ static void heap_free_remote(page_t *page, block_t *block)
  * or a suspected double free. `block` is the block start. */
 static void heap_free_local(heap_t *heap, page_t *page, block_t *block)
 {
-	if (unlikely(page->used == 0 || block == page->local_free))
+	if (unlikely(page->used == 0 || block == page->free))
 		report_bad_pointer("free", block, "double free", false);
-	block->next = page->local_free;
-	page->local_free = block;
+	block->next = page->free;
+	page->free = block;
 	page->used--;
 	if (page->flags & PAGE_FLOATING) {
 		uintptr_t expected = THREAD_FREE_NOTIFY;
@@ -342,6 +342,17 @@ static void heap_maintain(heap_t *heap)
 		segment_purge_heap(heap, now, false);
 }
 
+/* The free path's heartbeat: a program that only recycles blocks never
+ * reaches an allocation slow path, yet what it freed earlier must still be
+ * swept and purged. */
+#define HEAP_FREE_BEAT 4096u
+
+MALLARD_COLD void heap_free_beat(heap_t *heap)
+{
+	heap->free_countdown = HEAP_FREE_BEAT;
+	heap_maintain(heap);
+}
+
 /* ---- heap life cycle ---- */
 
 static heap_t *heap_new_locked(void)
@@ -363,6 +374,7 @@ static heap_t *heap_new_locked(void)
 	for (unsigned i = 0; i < DIRECT_COUNT; i++)
 		heap->direct[i] = &page_empty;
 	pthread_mutex_init(&heap->seg_lock, NULL);
+	heap->free_countdown = HEAP_FREE_BEAT;
 	heap->trim_epoch = atomic_load_explicit(&heap_trim_epoch, memory_order_relaxed);
 	heap->next_all = heap_registry;
 	heap_registry = heap;

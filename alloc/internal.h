@@ -76,7 +76,7 @@ enum {
  * A page: blocks of one size class in a span of slices.
  *
  * Invariants (owner's view, for a head page in use):
- *   used == capacity - |free| - |local_free|
+ *   used == capacity - |free|
  *           (thread_free blocks are still counted in used until collected)
  *   capacity <= reserved; blocks [capacity, reserved) were never touched.
  *   flags == 0 exactly when the page is in its class queue, owned, and has
@@ -87,10 +87,9 @@ enum {
  *   NOTIFY and is pushing (or pushed) it; only the pop may requeue or free it.
  */
 typedef struct page_s {
-	block_t *free;        /* owner allocates from here */
+	block_t *free;        /* owner allocates from and frees to here (LIFO) */
 	uint32_t used;        /* blocks handed out and not yet collected back */
 	uint32_t flags;       /* PAGE_* */
-	block_t *local_free;  /* owner's frees; become `free` when it runs dry */
 	struct heap_s *heap;  /* owner heap; constant while the page is in use */
 	_Atomic uintptr_t xthread_free; /* remote frees | THREAD_FREE_NOTIFY */
 	uint8_t *area;        /* first block */
@@ -159,6 +158,7 @@ typedef struct heap_s {
 	uint64_t sweep_at_ms;         /* next sweep of all queued pages */
 	uint64_t kept_sweep_at_ms;    /* next look at the kept (first) pages */
 	uint32_t maintain_tick;
+	uint32_t free_countdown;      /* owner frees until the next heap_maintain */
 	uint32_t trim_epoch;
 	heap_state_t state;
 	struct heap_s *next_all;       /* registry of every heap */

@@ -18,7 +18,6 @@ static void page_init(page_t *page, heap_t *heap, unsigned cls, size_t block_siz
 	page->capacity = 0;
 	page->used = 0;
 	page->free = NULL;
-	page->local_free = NULL;
 	page->flags = 0;
 	page->seen_empty = 0;
 	atomic_store_explicit(&page->xthread_free, 0, memory_order_relaxed);
@@ -68,23 +67,10 @@ static uint32_t page_collect_remote(page_t *page)
 	return n;
 }
 
-/* Makes page->free non-empty if the page has any free block: the owner's
- * frees first, then remote frees, then never-used blocks. */
+/* Makes page->free non-empty if the page has any free block: remote
+ * frees first, then never-used blocks. */
 static void page_refill(page_t *page)
 {
-	if (page->local_free) {
-		block_t *lf = page->local_free;
-		page->local_free = NULL;
-		if (page->free == NULL) {
-			page->free = lf;
-		} else {
-			block_t *t = lf;
-			while (t->next)
-				t = t->next;
-			t->next = page->free;
-			page->free = lf;
-		}
-	}
 	page_collect_remote(page);
 	if (page->free == NULL && page->capacity < page->reserved)
 		page_extend(page);
@@ -108,11 +94,9 @@ static size_t page_usable_from(const page_t *page, const void *p)
 /* Walks the lists and checks the page invariants of internal.h. */
 static bool page_is_valid(const page_t *page)
 {
-	uint32_t nfree = 0, nlocal = 0;
+	uint32_t nfree = 0;
 	for (block_t *b = page->free; b; b = b->next)
 		nfree++;
-	for (block_t *b = page->local_free; b; b = b->next)
-		nlocal++;
-	return page->capacity <= page->reserved && page->used + nfree + nlocal == page->capacity;
+	return page->capacity <= page->reserved && page->used + nfree == page->capacity;
 }
 #endif

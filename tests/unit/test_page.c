@@ -1,5 +1,5 @@
 /*
- * test_page.c - page invariants (used == capacity - |free| - |local_free|)
+ * test_page.c - page invariants (used == capacity - |free|)
  * through allocation, local frees, remote frees and their collection, and
  * the floating of full pages.
  */
