@@ -20,7 +20,7 @@ BENCH_FLAGS = $(AM_CFLAGS) -O2 -fno-builtin-malloc -fno-builtin-calloc \
 check_PROGRAMS += $(BENCH_PROGS)
 all-local: $(BENCH_PROGS)
 
-bench_churn_SOURCES = bench/churn.c
+bench_churn_SOURCES = bench/churn.c bench/rng.h
 bench_churn_CFLAGS = $(BENCH_FLAGS)
 bench_churn_LDADD =
 
@@ -28,7 +28,7 @@ bench_pairs_SOURCES = bench/pairs.c
 bench_pairs_CFLAGS = $(BENCH_FLAGS)
 bench_pairs_LDADD =
 
-bench_purge_SOURCES = bench/purge.c
+bench_purge_SOURCES = bench/purge.c bench/rng.h
 bench_purge_CFLAGS = $(BENCH_FLAGS)
 bench_purge_LDADD =
 

@@ -44,6 +44,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rng.h"
+
 enum {
 	SLOTS = 65536,		/* live pool per thread */
 	RING = 4096,		/* long-lived survivors of bursts, per thread */
@@ -51,27 +53,6 @@ enum {
 	HANDOFF_BATCH = 64,	/* blocks a sender collects before one push */
 	MAX_THREADS = 64,
 };
-
-/* xorshift64* (Vigna): fast, deterministic, good enough for choosing work. */
-typedef struct {
-	uint64_t s;
-} rng_t;
-
-static uint64_t rng_next(rng_t *r)
-{
-	uint64_t x = r->s;
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	r->s = x;
-	return x * UINT64_C(2685821657736338717);
-}
-
-/* Uniform in [0, n) (n small: the modulo bias is irrelevant here). */
-static uint32_t rng_below(rng_t *r, uint32_t n)
-{
-	return (uint32_t)((rng_next(r) >> 32) % n);
-}
 
 static void rng_seed(rng_t *r, uint64_t seed, unsigned idx)
 {

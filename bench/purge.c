@@ -32,6 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rng.h"
+
 enum {
 	POOL = 1024,		/* blocks of the ordinary activity */
 	TICK_MS = 10,
@@ -39,25 +41,6 @@ enum {
 	SAMPLE_MS = 100,
 	MAX_SAMPLES = 100000,
 };
-
-typedef struct {
-	uint64_t s;
-} rng_t;
-
-static uint64_t rng_next(rng_t *r)
-{
-	uint64_t x = r->s;
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	r->s = x;
-	return x * UINT64_C(2685821657736338717);
-}
-
-static uint32_t rng_below(rng_t *r, uint32_t n)
-{
-	return (uint32_t)((rng_next(r) >> 32) % n);
-}
 
 static long page_kib;
 

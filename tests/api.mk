@@ -52,22 +52,22 @@ API_CMOCKA_TESTS = \
 check_PROGRAMS += $(API_CMOCKA_TESTS)
 TESTS += $(API_CMOCKA_TESTS)
 
-tests_api_test_align_SOURCES = tests/api/test_align.c
+tests_api_test_align_SOURCES = tests/api/test_align.c tests/api/api.h
 tests_api_test_align_CFLAGS = $(API_TEST_CC_FLAGS)
 tests_api_test_align_LDFLAGS = $(API_TEST_LD_FLAGS)
 tests_api_test_align_LDADD = $(API_TEST_LD_LIBS)
 
-tests_api_test_realloc_SOURCES = tests/api/test_realloc.c
+tests_api_test_realloc_SOURCES = tests/api/test_realloc.c tests/api/api.h
 tests_api_test_realloc_CFLAGS = $(API_TEST_CC_FLAGS)
 tests_api_test_realloc_LDFLAGS = $(API_TEST_LD_FLAGS)
 tests_api_test_realloc_LDADD = $(API_TEST_LD_LIBS)
 
-tests_api_test_calloc_SOURCES = tests/api/test_calloc.c
+tests_api_test_calloc_SOURCES = tests/api/test_calloc.c tests/api/api.h
 tests_api_test_calloc_CFLAGS = $(API_TEST_CC_FLAGS)
 tests_api_test_calloc_LDFLAGS = $(API_TEST_LD_FLAGS)
 tests_api_test_calloc_LDADD = $(API_TEST_LD_LIBS)
 
-tests_api_test_badinput_SOURCES = tests/api/test_badinput.c
+tests_api_test_badinput_SOURCES = tests/api/test_badinput.c tests/api/api.h
 tests_api_test_badinput_CFLAGS = $(API_TEST_CC_FLAGS)
 tests_api_test_badinput_LDFLAGS = $(API_TEST_LD_FLAGS)
 tests_api_test_badinput_LDADD = $(API_TEST_LD_LIBS)
@@ -77,13 +77,13 @@ tests_api_test_invalid_free_CFLAGS = $(API_TEST_CC_FLAGS)
 tests_api_test_invalid_free_LDFLAGS = $(API_TEST_LD_FLAGS)
 tests_api_test_invalid_free_LDADD = $(API_TEST_LD_LIBS)
 
-tests_api_test_introspect_SOURCES = tests/api/test_introspect.c
+tests_api_test_introspect_SOURCES = tests/api/test_introspect.c tests/api/api.h
 tests_api_test_introspect_CFLAGS = $(API_TEST_CC_FLAGS)
 tests_api_test_introspect_LDFLAGS = $(API_TEST_LD_FLAGS)
 tests_api_test_introspect_LDADD = $(API_TEST_LD_LIBS)
 
 # Beside glibc's malloc: libmallard-prefixed, never libmallard.
-tests_api_test_prefixed_SOURCES = tests/api/test_prefixed.c
+tests_api_test_prefixed_SOURCES = tests/api/test_prefixed.c tests/api/api.h
 tests_api_test_prefixed_CFLAGS = $(API_TEST_CC_FLAGS)
 tests_api_test_prefixed_LDFLAGS = $(API_TEST_LD_FLAGS)
 tests_api_test_prefixed_LDADD = libmallard-prefixed.la $(CMOCKA_LIBS)

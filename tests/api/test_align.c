@@ -28,42 +28,11 @@
 
 #include <cmocka.h>
 
-#include "mallard.h"
+#include "api.h"
 
-#define KiB ((size_t)1 << 10)
-#define MiB ((size_t)1 << 20)
 #define MIN_ALIGN ((size_t)16)
 
 _Static_assert(_Alignof(max_align_t) <= 16, "contract: max_align_t alignment is at most 16");
-
-/* One set of entry points: the process names or the mallard_* twins. */
-struct api {
-	const char *name;
-	void *(*malloc_fn)(size_t);
-	void (*free_fn)(void *);
-	int (*posix_memalign_fn)(void **, size_t, size_t);
-	void *(*aligned_alloc_fn)(size_t, size_t);
-	void *(*memalign_fn)(size_t, size_t);
-	void *(*valloc_fn)(size_t);
-	void *(*pvalloc_fn)(size_t);
-	size_t (*usable_size_fn)(void *);
-};
-
-static size_t mallard_usable_size_nc(void *p)
-{
-	return mallard_usable_size(p);
-}
-
-static struct api api_std = {
-	"process names", malloc, free, posix_memalign, aligned_alloc,
-	memalign, valloc, pvalloc, malloc_usable_size,
-};
-
-static struct api api_mallard = {
-	"mallard_*", mallard_malloc, mallard_free, mallard_posix_memalign,
-	mallard_aligned_alloc, mallard_memalign, mallard_valloc,
-	mallard_pvalloc, mallard_usable_size_nc,
-};
 
 static size_t page_size(void)
 {
@@ -366,11 +335,6 @@ static void test_pvalloc(void **state)
 		api->free_fn(p);
 	}
 }
-
-/* Each test twice, named after the entry points it goes through. */
-#define BOTH(f) \
-	{ .name = #f " (process names)", .test_func = f, .initial_state = &api_std }, \
-	{ .name = #f " (mallard_*)", .test_func = f, .initial_state = &api_mallard }
 
 int main(void)
 {

@@ -23,36 +23,9 @@
 
 #include <cmocka.h>
 
-#include "mallard.h"
+#include "api.h"
 
-#define KiB ((size_t)1 << 10)
-#define MiB ((size_t)1 << 20)
 #define HALF ((size_t)1 << (sizeof(size_t) * 8 / 2)) /* 2^32 or 2^16 */
-
-struct api {
-	const char *name;
-	void *(*malloc_fn)(size_t);
-	void *(*calloc_fn)(size_t, size_t);
-	void *(*realloc_fn)(void *, size_t);
-	void *(*reallocarray_fn)(void *, size_t, size_t);
-	void (*free_fn)(void *);
-	int (*posix_memalign_fn)(void **, size_t, size_t);
-	void *(*aligned_alloc_fn)(size_t, size_t);
-	void *(*memalign_fn)(size_t, size_t);
-	void *(*valloc_fn)(size_t);
-	void *(*pvalloc_fn)(size_t);
-};
-
-static struct api api_std = {
-	"process names", malloc, calloc, realloc, reallocarray, free,
-	posix_memalign, aligned_alloc, memalign, valloc, pvalloc,
-};
-
-static struct api api_mallard = {
-	"mallard_*", mallard_malloc, mallard_calloc, mallard_realloc,
-	mallard_reallocarray, mallard_free, mallard_posix_memalign,
-	mallard_aligned_alloc, mallard_memalign, mallard_valloc, mallard_pvalloc,
-};
 
 /* glibc's own, filled in by setup_glibc(). */
 static struct api glibc = { .name = "glibc" };
@@ -559,10 +532,6 @@ static void test_enomem_contract(void **state)
 	if (o.ok || o.err != ENOMEM)
 		fail_msg("%s: realloc(p, SIZE_MAX): ok %d errno %d", api->name, o.ok, o.err);
 }
-
-#define BOTH(f) \
-	{ .name = #f " (process names)", .test_func = f, .initial_state = &api_std }, \
-	{ .name = #f " (mallard_*)", .test_func = f, .initial_state = &api_mallard }
 
 int main(void)
 {

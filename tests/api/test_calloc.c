@@ -19,33 +19,7 @@
 
 #include <cmocka.h>
 
-#include "mallard.h"
-
-#define KiB ((size_t)1 << 10)
-#define MiB ((size_t)1 << 20)
-
-struct api {
-	const char *name;
-	void *(*malloc_fn)(size_t);
-	void *(*calloc_fn)(size_t, size_t);
-	void *(*realloc_fn)(void *, size_t);
-	void (*free_fn)(void *);
-	size_t (*usable_size_fn)(void *);
-};
-
-static size_t mallard_usable_size_nc(void *p)
-{
-	return mallard_usable_size(p);
-}
-
-static struct api api_std = {
-	"process names", malloc, calloc, realloc, free, malloc_usable_size,
-};
-
-static struct api api_mallard = {
-	"mallard_*", mallard_malloc, mallard_calloc, mallard_realloc, mallard_free,
-	mallard_usable_size_nc,
-};
+#include "api.h"
 
 static const unsigned char zeros[64 * 1024];
 
@@ -231,10 +205,6 @@ static void test_zero(void **state)
 	api->free_fn(b);
 	api->free_fn(c);
 }
-
-#define BOTH(f) \
-	{ .name = #f " (process names)", .test_func = f, .initial_state = &api_std }, \
-	{ .name = #f " (mallard_*)", .test_func = f, .initial_state = &api_mallard }
 
 int main(void)
 {

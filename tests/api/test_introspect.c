@@ -28,10 +28,8 @@
 
 #include <cmocka.h>
 
-#include "mallard.h"
-
-#define KiB ((size_t)1 << 10)
-#define MiB ((size_t)1 << 20)
+#define API_NO_PAIR /* no test here runs through both sets */
+#include "api.h"
 
 enum { BLOCK = 64, NBLOCKS = (int)(8 * MiB / BLOCK) };
 
@@ -295,29 +293,10 @@ static void test_heap_is_mallards(void **state)
 	free(p);
 }
 
-/*
- * Purging is time-based (MALLARD_PURGE_DELAY_MS, read once at start-up): on
- * a slow or loaded machine free pages could be purged before the trim below
- * runs, leaving it nothing to release. Run with a one-hour delay so only
- * the trim gives memory back: re-exec this program with it set.
- */
-#define PURGE_DELAY_FOR_TESTS "3600000"
-
-static void pin_purge_delay(char **argv)
-{
-	const char *delay = getenv("MALLARD_PURGE_DELAY_MS");
-
-	if (delay != NULL && strcmp(delay, PURGE_DELAY_FOR_TESTS) == 0)
-		return;
-	setenv("MALLARD_PURGE_DELAY_MS", PURGE_DELAY_FOR_TESTS, 1);
-	execv("/proc/self/exe", argv);
-	perror("re-exec with MALLARD_PURGE_DELAY_MS set"); /* go on without it */
-}
-
 int main(int argc, char **argv)
 {
 	(void)argc;
-	pin_purge_delay(argv);
+	pin_purge_delay(argv); /* re-exec: only the trims purge (api.h) */
 
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_heap_is_mallards),

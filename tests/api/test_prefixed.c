@@ -20,9 +20,10 @@
 
 #include <cmocka.h>
 
-#include "mallard.h"
-
-#define MiB ((size_t)1 << 20)
+/* Linked with libmallard-prefixed: the process names are the C library's,
+ * so no api_std / api_mallard pair here. */
+#define API_NO_PAIR
+#include "api.h"
 
 /* malloc is the C library's: the name the program sees is libc.so.6's,
  * and the prefixed library does not define it (nor __libc_malloc). */
@@ -221,29 +222,10 @@ static void test_trim_and_version(void **state)
 	assert_string_equal(mallard_version(), want);
 }
 
-/*
- * Purging is time-based (MALLARD_PURGE_DELAY_MS, read once at start-up): on
- * a slow or loaded machine free pages could be purged before the trim below
- * runs, leaving it nothing to release. Run with a one-hour delay so only
- * the trim gives memory back: re-exec this program with it set.
- */
-#define PURGE_DELAY_FOR_TESTS "3600000"
-
-static void pin_purge_delay(char **argv)
-{
-	const char *delay = getenv("MALLARD_PURGE_DELAY_MS");
-
-	if (delay != NULL && strcmp(delay, PURGE_DELAY_FOR_TESTS) == 0)
-		return;
-	setenv("MALLARD_PURGE_DELAY_MS", PURGE_DELAY_FOR_TESTS, 1);
-	execv("/proc/self/exe", argv);
-	perror("re-exec with MALLARD_PURGE_DELAY_MS set"); /* go on without it */
-}
-
 int main(int argc, char **argv)
 {
 	(void)argc;
-	pin_purge_delay(argv);
+	pin_purge_delay(argv); /* re-exec: only the trims purge (api.h) */
 
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_malloc_is_glibc),

@@ -24,33 +24,7 @@
 
 #include <cmocka.h>
 
-#include "mallard.h"
-
-#define KiB ((size_t)1 << 10)
-#define MiB ((size_t)1 << 20)
-
-struct api {
-	const char *name;
-	void *(*malloc_fn)(size_t);
-	void *(*realloc_fn)(void *, size_t);
-	void *(*reallocarray_fn)(void *, size_t, size_t);
-	void (*free_fn)(void *);
-	size_t (*usable_size_fn)(void *);
-};
-
-static size_t mallard_usable_size_nc(void *p)
-{
-	return mallard_usable_size(p);
-}
-
-static struct api api_std = {
-	"process names", malloc, realloc, reallocarray, free, malloc_usable_size,
-};
-
-static struct api api_mallard = {
-	"mallard_*", mallard_malloc, mallard_realloc, mallard_reallocarray,
-	mallard_free, mallard_usable_size_nc,
-};
+#include "api.h"
 
 /* Byte i of a block filled with seed s: varies within every 256-byte run
  * and from page to page, so a shifted or stale copy does not match. */
@@ -312,10 +286,6 @@ static void test_reallocarray(void **state)
 	verify(api, p, 25, 11, 3 * MiB, 25);
 	api->free_fn(p);
 }
-
-#define BOTH(f) \
-	{ .name = #f " (process names)", .test_func = f, .initial_state = &api_std }, \
-	{ .name = #f " (mallard_*)", .test_func = f, .initial_state = &api_mallard }
 
 int main(void)
 {
