@@ -53,7 +53,7 @@ MALLARD_COLD void alloc_free_unknown(void *p)
 		return;
 	segment_t *seg = segment_listed_find(p, true);
 	if (seg) {
-		segment_listed_free(seg);
+		segment_huge_free(seg, true);
 		return;
 	}
 	report_bad_pointer("free", p, "pointer was not allocated by mallard", true);
@@ -78,15 +78,21 @@ static page_t *alloc_page_of(segment_t *seg, const void *p, const char *func)
 	return page;
 }
 
+/* Is p the block of huge segment seg? Reports it (as `func`) if not. */
+static bool alloc_is_huge_block(segment_t *seg, const void *p, const char *func)
+{
+	page_t *page = segment_slice_page(seg, p);
+	if ((page->flags & PAGE_HUGE) && page->area == p)
+		return true;
+	report_bad_pointer(func, p, "pointer was not allocated by mallard", true);
+	return false;
+}
+
 MALLARD_COLD void alloc_free_slow(heap_t *heap, segment_t *seg, void *p)
 {
 	if (seg->kind == SEGMENT_HUGE) {
-		page_t *page = segment_slice_page(seg, p);
-		if (!(page->flags & PAGE_HUGE) || page->area != p) {
-			report_bad_pointer("free", p, "pointer was not allocated by mallard", true);
-			return;
-		}
-		segment_huge_free(seg);
+		if (alloc_is_huge_block(seg, p, "free"))
+			segment_huge_free(seg, false);
 		return;
 	}
 	page_t *page = alloc_page_of(seg, p, "free");
@@ -166,14 +172,8 @@ static size_t alloc_usable_size(const void *p, const char *func)
 		return 0;
 	}
 	segment_t *seg = segment_of(p);
-	if (seg->kind == SEGMENT_HUGE) {
-		page_t *page = segment_slice_page(seg, p);
-		if (!(page->flags & PAGE_HUGE) || page->area != p) {
-			report_bad_pointer(func, p, "pointer was not allocated by mallard", true);
-			return 0;
-		}
-		return seg->huge_usable;
-	}
+	if (seg->kind == SEGMENT_HUGE)
+		return alloc_is_huge_block(seg, p, func) ? seg->huge_usable : 0;
 	page_t *page = alloc_page_of(seg, p, func);
 	if (page == NULL)
 		return 0;

@@ -26,6 +26,7 @@ typedef struct {
 	size_t huge_count;
 	size_t cached_segments; /* empty segments in the cache */
 	size_t metadata;        /* heap structures */
+	size_t mapped;          /* all address space mapped: segments (cached too), huge, metadata */
 } introspect_totals_t;
 
 #define LOAD_RELAXED(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
@@ -75,6 +76,7 @@ static void introspect_totals(introspect_totals_t *t)
 	t->huge_bytes = atomic_load_explicit(&stat_huge_mapped, memory_order_relaxed);
 	t->huge_count = atomic_load_explicit(&stat_huge_count, memory_order_relaxed);
 	t->metadata = atomic_load_explicit(&stat_metadata, memory_order_relaxed);
+	t->mapped = atomic_load_explicit(&stat_segments_mapped, memory_order_relaxed) + t->huge_bytes + t->metadata;
 }
 
 /* malloc_trim: everything this thread's heap, the abandoned heaps and the
@@ -109,7 +111,7 @@ static void introspect_print(void)
 		"free in pages    = %10zu (%zu in blocks used before)\n"
 		"free slices      = %10zu (%zu not yet purged)\n"
 		"heaps            = %10zu\n",
-		mallard_version(), t.segment_bytes + t.huge_bytes, t.in_use + t.huge_bytes, t.huge_count,
+		mallard_version(), t.mapped, t.in_use + t.huge_bytes, t.huge_count,
 		t.huge_bytes, t.segments, t.cached_segments, t.free_in_pages, t.touched_free, t.free_slices, t.dirty_slices,
 		t.heaps);
 }

@@ -173,6 +173,14 @@ static segment_t *segment_alloc(heap_t *heap)
 	return seg;
 }
 
+/* Gives a normal segment's address space back to the OS. */
+static void segment_unmap(segment_t *seg)
+{
+	segmap_set(seg, false);
+	os_unmap(seg, SEGMENT_SIZE);
+	atomic_fetch_sub_explicit(&stat_segments_mapped, SEGMENT_SIZE, memory_order_relaxed);
+}
+
 /* An empty segment leaves its heap: purged into the cache, or unmapped. */
 static void segment_release(segment_t *seg)
 {
@@ -192,11 +200,8 @@ static void segment_release(segment_t *seg)
 		seg = NULL;
 	}
 	pthread_mutex_unlock(&segment_cache_lock);
-	if (seg) {
-		segmap_set(seg, false);
-		os_unmap(seg, SEGMENT_SIZE);
-		atomic_fetch_sub_explicit(&stat_segments_mapped, SEGMENT_SIZE, memory_order_relaxed);
-	}
+	if (seg)
+		segment_unmap(seg);
 }
 
 /* Unmaps every cached segment; returns how many. */
@@ -210,9 +215,7 @@ static unsigned segment_cache_flush(void)
 	pthread_mutex_unlock(&segment_cache_lock);
 	while (list) {
 		segment_t *next = list->next;
-		segmap_set(list, false);
-		os_unmap(list, SEGMENT_SIZE);
-		atomic_fetch_sub_explicit(&stat_segments_mapped, SEGMENT_SIZE, memory_order_relaxed);
+		segment_unmap(list);
 		list = next;
 	}
 	return n;
@@ -408,11 +411,14 @@ static void *segment_huge_alloc(size_t size, size_t align)
 	return block;
 }
 
-static void segment_huge_free(segment_t *seg)
+/* Unmaps a huge segment; `listed`: it was on the list (already unlinked),
+ * not in the segment map. */
+static void segment_huge_free(segment_t *seg, bool listed)
 {
 	atomic_fetch_sub_explicit(&stat_huge_mapped, seg->map_size, memory_order_relaxed);
 	atomic_fetch_sub_explicit(&stat_huge_count, 1, memory_order_relaxed);
-	segmap_set(seg, false);
+	if (!listed)
+		segmap_set(seg, false);
 	os_unmap(seg->map_base, seg->map_size);
 }
 
@@ -435,12 +441,6 @@ static segment_t *segment_listed_find(const void *p, bool unlink)
 	return seg;
 }
 
-static void segment_listed_free(segment_t *seg)
-{
-	atomic_fetch_sub_explicit(&stat_huge_mapped, seg->map_size, memory_order_relaxed);
-	atomic_fetch_sub_explicit(&stat_huge_count, 1, memory_order_relaxed);
-	os_unmap(seg->map_base, seg->map_size);
-}
 
 /* Tries to grow a huge block in place (mremap without moving). */
 static bool segment_huge_grow(segment_t *seg, size_t new_usable)
