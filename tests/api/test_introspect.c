@@ -184,15 +184,21 @@ static void call_malloc_stats(void)
 	free(p);
 }
 
+/* The summary `fn` prints on stderr must name mallard. */
+static void expect_stats_summary(void (*fn)(void), const char *name)
+{
+	char *text = capture_stderr(fn);
+
+	if (strstr(text, "mallard") == NULL)
+		fail_msg("%s wrote %zu bytes to stderr, none saying \"mallard\": \"%.400s\"", name,
+			 strlen(text), text);
+	free(text);
+}
+
 static void test_malloc_stats(void **state)
 {
 	(void)state;
-	char *text = capture_stderr(call_malloc_stats);
-
-	if (strstr(text, "mallard") == NULL)
-		fail_msg("malloc_stats() wrote %zu bytes to stderr, none saying \"mallard\": \"%.400s\"",
-			 strlen(text), text);
-	free(text);
+	expect_stats_summary(call_malloc_stats, "malloc_stats()");
 }
 
 static void call_mallard_stats_print(void)
@@ -207,12 +213,7 @@ static void call_mallard_stats_print(void)
 static void test_mallard_stats_print(void **state)
 {
 	(void)state;
-	char *text = capture_stderr(call_mallard_stats_print);
-
-	if (strstr(text, "mallard") == NULL)
-		fail_msg("mallard_stats_print() wrote %zu bytes to stderr, none saying \"mallard\": \"%.400s\"",
-			 strlen(text), text);
-	free(text);
+	expect_stats_summary(call_mallard_stats_print, "mallard_stats_print()");
 }
 
 /* What was written to a temporary file. */
