@@ -51,7 +51,7 @@
 /* Every block of 16 bytes or more is aligned to this. */
 #define BLOCK_ALIGN 16
 #define SMALL_STEP_MAX 128 /* 16-byte steps up to here, then 4 classes per doubling */
-#define DIRECT_MAX 1024    /* sizes up to here index heap->direct[] directly */
+#define DIRECT_MAX 2048    /* sizes up to here index heap->direct[] directly */
 #define DIRECT_COUNT (DIRECT_MAX / BLOCK_ALIGN + 1)
 #define SMALL_PAGE_MAX (8 * 1024) /* blocks up to here live in one-slice pages */
 #define MEDIUM_MAX (64 * 1024)    /* largest size class; above: large spans */
