@@ -87,11 +87,11 @@ enum {
  *   NOTIFY and is pushing (or pushed) it; only the pop may requeue or free it.
  */
 typedef struct page_s {
+	/* First cache line: the owner's (fast paths and slow paths). */
 	block_t *free;        /* owner allocates from and frees to here (LIFO) */
 	uint32_t used;        /* blocks handed out and not yet collected back */
 	uint32_t flags;       /* PAGE_* */
 	struct heap_s *heap;  /* owner heap; constant while the page is in use */
-	_Atomic uintptr_t xthread_free; /* remote frees | THREAD_FREE_NOTIFY */
 	uint8_t *area;        /* first block */
 	uint32_t block_size;
 	uint32_t capacity;    /* blocks initialised so far (lazy extension) */
@@ -100,9 +100,15 @@ typedef struct page_s {
 	uint8_t slice_offset; /* PAGE_TAIL: distance back to the head page */
 	uint8_t class_index;  /* size class, 0 for large and huge */
 	uint8_t seen_empty;   /* the last kept-page sweep found it empty */
-	struct page_s *next, *prev;      /* class queue */
+	/* Second cache line: what other threads write, kept off the owner's
+	 * line so a remote free does not steal it from the allocating core;
+	 * and the queue links, used on slow paths only. */
+	_Alignas(64) _Atomic uintptr_t xthread_free; /* remote frees | THREAD_FREE_NOTIFY */
 	struct page_s *remote_next;      /* heap->remote_pages stack */
+	struct page_s *next, *prev;      /* class queue */
 } page_t;
+
+_Static_assert(sizeof(page_t) == 128, "a page header is two cache lines: the index is a shift");
 
 typedef enum { SEGMENT_NORMAL = 1, SEGMENT_HUGE = 2 } segment_kind_t;
 
