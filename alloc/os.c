@@ -21,9 +21,9 @@ static size_t os_page_size(void)
 	return os_page_size_value;
 }
 
-static int os_map(void *hint, size_t size, void **out)
+static int os_map(size_t size, void **out)
 {
-	void *p = mmap(hint, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 		return errno ? errno : ENOMEM;
 	*out = p;
@@ -44,7 +44,7 @@ static int os_unmap(void *addr, size_t size)
 static int os_map_aligned(size_t size, size_t align, void **out)
 {
 	void *p;
-	int err = os_map(NULL, size, &p);
+	int err = os_map(size, &p);
 	if (err)
 		return err;
 	if (((uintptr_t)p & (align - 1)) == 0) {
@@ -54,7 +54,7 @@ static int os_map_aligned(size_t size, size_t align, void **out)
 	os_unmap(p, size);
 	if (size + align < size)
 		return ENOMEM;
-	err = os_map(NULL, size + align, &p);
+	err = os_map(size + align, &p);
 	if (err)
 		return err;
 	uintptr_t start = (uintptr_t)p;

@@ -148,12 +148,28 @@ static void test_mallinfo(void **state)
 	free(blocks);
 }
 
+/* What was written to a temporary file. */
+static char *file_text(FILE *tmp)
+{
+	long len;
+	char *text;
+
+	fflush(tmp);
+	assert_int_equal(fseek(tmp, 0, SEEK_END), 0);
+	len = ftell(tmp);
+	assert_true(len >= 0);
+	rewind(tmp);
+	text = calloc(1, (size_t)len + 1);
+	assert_non_null(text);
+	assert_int_equal(fread(text, 1, (size_t)len, tmp), (size_t)len);
+	return text;
+}
+
 /* Run fn with stderr (fd 2) sent to a temporary file; return what it wrote. */
 static char *capture_stderr(void (*fn)(void))
 {
 	FILE *tmp = tmpfile();
 	int saved;
-	long len;
 	char *text;
 
 	assert_non_null(tmp);
@@ -165,13 +181,7 @@ static char *capture_stderr(void (*fn)(void))
 	fflush(stderr);
 	assert_true(dup2(saved, STDERR_FILENO) >= 0);
 	close(saved);
-	assert_int_equal(fseek(tmp, 0, SEEK_END), 0);
-	len = ftell(tmp);
-	assert_true(len >= 0);
-	rewind(tmp);
-	text = calloc(1, (size_t)len + 1);
-	assert_non_null(text);
-	assert_int_equal(fread(text, 1, (size_t)len, tmp), (size_t)len);
+	text = file_text(tmp);
 	fclose(tmp);
 	return text;
 }
@@ -216,22 +226,6 @@ static void test_mallard_stats_print(void **state)
 	expect_stats_summary(call_mallard_stats_print, "mallard_stats_print()");
 }
 
-/* What was written to a temporary file. */
-static char *file_text(FILE *tmp)
-{
-	long len;
-	char *text;
-
-	fflush(tmp);
-	assert_int_equal(fseek(tmp, 0, SEEK_END), 0);
-	len = ftell(tmp);
-	assert_true(len >= 0);
-	rewind(tmp);
-	text = calloc(1, (size_t)len + 1);
-	assert_non_null(text);
-	assert_int_equal(fread(text, 1, (size_t)len, tmp), (size_t)len);
-	return text;
-}
 
 static void test_malloc_info(void **state)
 {

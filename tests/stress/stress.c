@@ -177,19 +177,26 @@ void stress_reset_failures(void)
     strcpy(failure_text, "(none)");
 }
 
+/* Reads a small /proc file into buf (NUL-terminated); false if it cannot. */
+bool stress_read_proc(const char *path, char *buf, size_t size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t n = read(fd, buf, size - 1);
+    close(fd);
+    if (n <= 0)
+        return false;
+    buf[n] = '\0';
+    return true;
+}
+
 size_t stress_rss_bytes(void)
 {
     char buf[128];
-    int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
     unsigned long size_pages = 0, rss_pages = 0;
-    if (sscanf(buf, "%lu %lu", &size_pages, &rss_pages) != 2)
+    if (!stress_read_proc("/proc/self/statm", buf, sizeof buf) ||
+        sscanf(buf, "%lu %lu", &size_pages, &rss_pages) != 2)
         return 0;
     return (size_t)rss_pages * (size_t)sysconf(_SC_PAGESIZE);
 }

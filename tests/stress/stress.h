@@ -67,6 +67,8 @@ void stress_reset_failures(void);
     } while (0)
 
 /* Resident set size of this process in bytes (/proc/self/statm). */
+/* Reads a small /proc file into buf (NUL-terminated); false if it cannot. */
+bool stress_read_proc(const char *path, char *buf, size_t size);
 size_t stress_rss_bytes(void);
 
 /* Seconds since an arbitrary start, monotonic. */

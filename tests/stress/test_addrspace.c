@@ -52,14 +52,8 @@ struct as_map_summary {
 static uint64_t read_mmap_min_addr(void)
 {
     char buf[64];
-    int fd = open("/proc/sys/vm/mmap_min_addr", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (!stress_read_proc("/proc/sys/vm/mmap_min_addr", buf, sizeof buf))
         return 65536;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return 65536;
-    buf[n] = '\0';
     return strtoull(buf, NULL, 10);
 }
 
