@@ -220,6 +220,9 @@ static void *alloc_realloc(void *p, size_t size)
 	 * too big (a shrink below half moves, so the rest can be reused). */
 	if (size <= usable && size >= usable / 2)
 		return p;
+	if (size > usable && size <= LARGE_MAX && page && (page->flags & PAGE_LARGE) &&
+	    page->heap == tls_heap && heap_large_grow(page->heap, page, size))
+		return p;
 	if (size > usable && usable > LARGE_MAX && size <= PTRDIFF_MAX && segmap_contains((uintptr_t)p)) {
 		segment_t *seg = segment_of(p);
 		if (seg->kind == SEGMENT_HUGE && segment_huge_grow(seg, size))

@@ -195,6 +195,19 @@ static void *heap_malloc_large(heap_t *heap, size_t size)
 	return page->area;
 }
 
+/* Grows the large block of `page` (owned by `heap`) in place to hold
+ * `size` bytes, taking the free slices after its span. A doubling buffer
+ * then neither copies nor touches a second span. */
+static bool heap_large_grow(heap_t *heap, page_t *page, size_t size)
+{
+	MALLARD_ASSERT(page->flags & PAGE_LARGE);
+	unsigned slices = (unsigned)((size + SLICE_SIZE - 1) >> SLICE_SHIFT);
+	if (!segment_span_grow(heap, page, slices))
+		return false;
+	page->block_size = (uint32_t)segment_span_bytes(page);
+	return true;
+}
+
 /* ---- free slow paths ---- */
 
 /* A free by a thread that does not own the page. */

@@ -243,11 +243,20 @@ static page_t *segment_span_alloc(heap_t *heap, unsigned count)
 	uint64_t avoid = count > 1 ? 1 : 0;
 	segment_t *seg;
 	int first = -1;
+	/* Dirty slices first: they are resident already, so reusing them costs
+	 * no page faults and keeps RSS down; then any free run, first fit.
+	 * Full segments are all at the tail: each loop stops at the first. */
 	for (seg = heap->segments; seg && seg->free_mask != 0; seg = seg->next) {
-		/* full segments are all at the tail: the loop stops at the first */
-		first = segment_find_run(seg->free_mask & ~avoid, count);
+		first = segment_find_run(seg->dirty_mask & ~avoid, count);
 		if (first >= 0)
 			break;
+	}
+	if (first < 0) {
+		for (seg = heap->segments; seg && seg->free_mask != 0; seg = seg->next) {
+			first = segment_find_run(seg->free_mask & ~avoid, count);
+			if (first >= 0)
+				break;
+		}
 	}
 	if (first < 0) {
 		seg = segment_alloc(heap);
@@ -273,6 +282,35 @@ static page_t *segment_span_alloc(heap_t *heap, unsigned count)
 		tail->heap = NULL;
 	}
 	return page;
+}
+
+/* Grows the span of head page `page` to `count` slices in place, if the
+ * slices after it are free (dirty or purged, both are fine to hand out).
+ * Owner only: the masks are the heap's. The caller fixes the block size. */
+static bool segment_span_grow(heap_t *heap, page_t *page, unsigned count)
+{
+	segment_t *seg = segment_of(page);
+	unsigned first = (unsigned)(page - seg->pages);
+	unsigned old = page->slice_count;
+	if (count <= old || first + count > SLICES_PER_SEGMENT)
+		return false;
+	uint64_t extra = segment_run_mask(first + old, count - old);
+	if ((seg->free_mask & extra) != extra)
+		return false;
+	seg->free_mask &= ~extra;
+	seg->dirty_mask &= ~extra;
+	seg->used_slices += count - old;
+	if (seg->free_mask == 0)
+		segment_list_move(heap, seg, false);
+	for (unsigned i = old; i < count; i++) {
+		page_t *tail = page + i;
+		memset(tail, 0, sizeof(*tail));
+		tail->flags = PAGE_TAIL;
+		tail->slice_offset = (uint8_t)i;
+	}
+	page->slice_count = (uint16_t)count;
+	MALLARD_ASSERT(segment_is_valid(seg));
+	return true;
 }
 
 /* Bytes a span offers to blocks. */

@@ -40,6 +40,47 @@ static void test_large_block_is_a_span(void **state)
 	assert_true(segment_is_valid(seg));
 }
 
+/* A large block grows in place over the free slices after its span, and
+ * moves (content kept) when the next slice is taken. */
+static void test_large_block_grows_in_place(void **state)
+{
+	(void)state;
+	size_t size = 2 * SLICE_SIZE;
+	uint8_t *p = mallard_malloc(size);
+	assert_non_null(p);
+	memset(p, 0x5a, size);
+	segment_t *seg = segment_of(p);
+	page_t *page = unit_page_of(p);
+	unsigned first = (unsigned)(page - seg->pages);
+	if (first + 5 > SLICES_PER_SEGMENT || ((seg->free_mask >> (first + 2)) & 7) != 7) {
+		mallard_free(p);
+		skip(); /* no room after the span in this segment: nothing to test */
+	}
+	uint8_t *q = mallard_realloc(p, 4 * SLICE_SIZE + 1);
+	assert_ptr_equal(q, p);
+	assert_int_equal(page->slice_count, 5);
+	assert_true(mallard_usable_size(q) >= 4 * SLICE_SIZE + 1);
+	assert_ptr_equal(unit_page_of(q + 4 * SLICE_SIZE), page);
+	assert_true(segment_is_valid(seg));
+	assert_int_equal(q[size - 1], 0x5a);
+	q[4 * SLICE_SIZE] = 1;
+
+	/* A block in the next slice: the next growth must move. */
+	uint8_t *b = mallard_malloc(2 * SLICE_SIZE);
+	assert_non_null(b);
+	if (unit_page_of(b) == page + 5) {
+		uint8_t *r = mallard_realloc(q, 6 * SLICE_SIZE);
+		assert_non_null(r);
+		assert_ptr_not_equal(r, q);
+		assert_int_equal(r[size - 1], 0x5a);
+		assert_int_equal(r[4 * SLICE_SIZE], 1);
+		q = r;
+	}
+	mallard_free(b);
+	mallard_free(q);
+	assert_true(segment_is_valid(seg));
+}
+
 static void test_huge_block_has_own_segment(void **state)
 {
 	(void)state;
@@ -151,6 +192,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_large_block_is_a_span),
+		cmocka_unit_test(test_large_block_grows_in_place),
 		cmocka_unit_test(test_huge_block_has_own_segment),
 		cmocka_unit_test(test_overaligned_huge_block),
 		cmocka_unit_test(test_segment_map_knows_only_segments),
