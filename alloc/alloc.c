@@ -27,11 +27,19 @@ MALLARD_COLD void *alloc_malloc_slow(heap_t *heap, size_t size)
 		block_t *block = page->free;
 		page->free = block->next;
 		page->used++;
+		if (config_stats) {
+			heap->counts[cls].mallocs++;
+			heap->counts[cls].requested += size;
+		}
 		return block;
 	}
 	if (size <= LARGE_MAX) {
 		heap_maintain(heap);
 		p = heap_malloc_large(heap, size);
+		if (config_stats && p) {
+			heap->large_counts.mallocs++;
+			heap->large_counts.requested += size;
+		}
 	} else if (size <= PTRDIFF_MAX) {
 		heap_maintain(heap);
 		p = segment_huge_alloc(size, BLOCK_ALIGN);
@@ -121,6 +129,8 @@ MALLARD_HOT void *alloc_malloc(size_t size)
 			page->free = next;
 			page->used++;
 			__builtin_prefetch(next, 1);
+			if (config_stats)
+				heap->tally[(size + 15) >> 4] += TALLY_ONE + size;
 			return block;
 		}
 	}

@@ -91,3 +91,18 @@ MALLARD_EXPORT const char *mallard_version(void)
 {
 	return PACKAGE_VERSION;
 }
+
+MALLARD_EXPORT int mallard_stats_get(mallard_stats_t *stats)
+{
+	return stats_get(stats);
+}
+
+MALLARD_EXPORT int mallard_stats_write(const mallard_stats_t *stats, int format, mallard_write_fn write, void *arg)
+{
+	return emit_write(stats, format, write, arg);
+}
+
+MALLARD_EXPORT int mallard_stats_write_fd(int fd, int format)
+{
+	return emit_write_fd(fd, format);
+}

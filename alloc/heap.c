@@ -321,6 +321,22 @@ static bool heap_collect_abandoned(bool force)
 	return released;
 }
 
+/* Folds the fast path's packed tallies whose byte part is half full into
+ * the wide per-class counters. Run every HEAP_KEPT_SWEEP_MS: a tally takes
+ * 2^28 calls at the least to get there. */
+static void heap_stats_fold(heap_t *heap)
+{
+	for (unsigned i = 0; i < DIRECT_COUNT; i++) {
+		uint64_t t = heap->tally[i];
+		if ((t & TALLY_BYTES_MASK) < TALLY_FOLD_AT)
+			continue;
+		class_counts_t *c = &heap->counts[sizeclass_of(i * 16)];
+		c->mallocs += t >> TALLY_COUNT_SHIFT;
+		c->requested += t & TALLY_BYTES_MASK;
+		heap->tally[i] = 0;
+	}
+}
+
 /* Runs on allocation slow paths: takes back remote pages and, every 16th
  * time, looks at the clock. Every HEAP_KEPT_SWEEP_MS it frees empty kept
  * pages; every half purge delay (HEAP_KEPT_SWEEP_MS at the least) it sweeps
@@ -344,6 +360,8 @@ static void heap_maintain(heap_t *heap)
 	if (now >= heap->kept_sweep_at_ms) {
 		heap->kept_sweep_at_ms = now + HEAP_KEPT_SWEEP_MS;
 		heap_free_empty_kept_pages(heap);
+		if (config_stats)
+			heap_stats_fold(heap);
 	}
 	if (now >= heap->sweep_at_ms) {
 		long delay = options.purge_delay_ms;

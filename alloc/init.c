@@ -15,6 +15,7 @@ static _Atomic int process_state;
 static pthread_mutex_t process_init_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_t process_init_thread;
 static pthread_key_t process_heap_key;
+static uint64_t process_start_ms; /* clock_now_ms() at start-up: uptime in snapshots */
 
 static void process_fork_prepare(void);
 static void process_fork_parent(void);
@@ -30,6 +31,7 @@ MALLARD_COLD void process_init_slow(void)
 	pthread_mutex_lock(&process_init_lock);
 	if (atomic_load_explicit(&process_state, memory_order_relaxed) == PROCESS_UNINIT) {
 		os_init();
+		process_start_ms = clock_now_ms();
 		options_init();
 		sizeclass_init();
 		process_init_thread = pthread_self();
@@ -62,6 +64,7 @@ static void process_register_thread(heap_t *heap)
 __attribute__((constructor)) static void process_constructor(void)
 {
 	process_ensure_init();
+	reporter_init();
 }
 
 /* ---- fork ---- */

@@ -151,8 +151,29 @@ typedef enum { HEAP_OWNED = 1, HEAP_ABANDONED = 2, HEAP_DEAD = 3 } heap_state_t;
  * seg_lock. Heaps are never unmapped: a heap of an exited thread goes to
  * the abandoned pool and is adopted by the next thread that starts.
  */
+/* Allocation counters. The malloc fast path does one add per call into a
+ * packed tally: the count in the bits from TALLY_COUNT_SHIFT up, requested
+ * bytes below (at most DIRECT_MAX per call, so the byte part overflows
+ * after 2^28 calls at the very least; heap maintenance folds a tally into
+ * the wide per-class counters long before, see heap_stats_fold). */
+#define TALLY_COUNT_SHIFT 40
+#define TALLY_ONE ((uint64_t)1 << TALLY_COUNT_SHIFT)
+#define TALLY_BYTES_MASK (TALLY_ONE - 1)
+#define TALLY_FOLD_AT (TALLY_ONE >> 1)
+
+/* Always compiled; --disable-stats makes the counting dead code. */
+static const bool config_stats = MALLARD_STATS_ENABLED;
+
+typedef struct {
+	uint64_t mallocs;   /* blocks allocated */
+	uint64_t requested; /* bytes asked for by those calls */
+} class_counts_t;
+
 typedef struct heap_s {
 	page_t *direct[DIRECT_COUNT]; /* by (size+15)/16: page to allocate from */
+	uint64_t tally[DIRECT_COUNT]; /* by (size+15)/16: fast-path mallocs, packed */
+	class_counts_t counts[CLASS_COUNT + 1]; /* slow-path mallocs, and folded tallies */
+	class_counts_t large_counts;  /* large blocks (spans of slices) */
 	page_queue_t queues[CLASS_COUNT + 1];
 	_Atomic(page_t *) remote_pages;
 	/* All normal segments of this heap; those with a free slice come first,

@@ -99,3 +99,23 @@ static int os_grow_in_place(void *addr, size_t old_size, size_t new_size)
 	return ENOSYS;
 #endif
 }
+
+static size_t os_resident_bytes(const void *addr, size_t size)
+{
+	/* mincore fills one byte per OS page: ask in chunks a stack buffer holds. */
+	unsigned char vec[1024];
+	size_t ps = os_page_size(), resident = 0;
+	const uint8_t *p = addr, *end = p + size;
+	while (p < end) {
+		size_t chunk = (size_t)(end - p);
+		if (chunk > sizeof(vec) * ps)
+			chunk = sizeof(vec) * ps;
+		if (mincore((void *)p, chunk, vec) != 0)
+			return resident;
+		size_t pages = (chunk + ps - 1) / ps;
+		for (size_t i = 0; i < pages; i++)
+			resident += (vec[i] & 1) * ps;
+		p += chunk;
+	}
+	return resident;
+}

@@ -34,4 +34,7 @@ static int os_no_huge_pages(void *addr, size_t size);
 /* Tries to extend the mapping [addr, addr+old) to new_size in place. */
 static int os_grow_in_place(void *addr, size_t old_size, size_t new_size);
 
+/* Bytes of [addr, addr+size) resident in RAM (mincore); 0 on error. */
+static size_t os_resident_bytes(const void *addr, size_t size);
+
 #endif /* MALLARD_OS_H */

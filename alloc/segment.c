@@ -22,6 +22,7 @@ static _Atomic size_t stat_segments_mapped;  /* normal segments mapped, cached i
 static _Atomic size_t stat_huge_mapped;      /* bytes of huge mappings */
 static _Atomic size_t stat_huge_count;
 static _Atomic size_t stat_metadata;
+static _Atomic uint64_t stat_huge_mallocs; /* huge blocks allocated since start */
 
 static pthread_mutex_t segment_cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static segment_t *segment_cache;
@@ -446,6 +447,8 @@ static void *segment_huge_alloc(size_t size, size_t align)
 	}
 	atomic_fetch_add_explicit(&stat_huge_mapped, map_size, memory_order_relaxed);
 	atomic_fetch_add_explicit(&stat_huge_count, 1, memory_order_relaxed);
+	if (config_stats)
+		atomic_fetch_add_explicit(&stat_huge_mallocs, 1, memory_order_relaxed);
 	return block;
 }
 

@@ -2,6 +2,7 @@
  * unity.c - the allocator as one translation unit.
  *
  * Every module is #included here in data-path order (lowest layer first),
+ * then the diagnostics of diag/ that need the allocator's internals,
  * so internal functions are static, the fast paths inline across modules,
  * and libmallard.a exports the public names only. Unit tests include this
  * file (with MALLARD_NO_OVERRIDE) to reach the internals.
@@ -16,6 +17,7 @@ static options_t options;
 MALLARD_COLD void report_bad_pointer(const char *func, const void *p, const char *what, bool may_ignore);
 MALLARD_COLD void report_bad_option(const char *name, const char *value, const char *expected, const char *fallback);
 MALLARD_COLD void report_fatal(const char *what, unsigned long long number);
+static void reporter_init(void);
 
 #include "alloc/os.c"
 #include "alloc/report.c"
@@ -29,6 +31,13 @@ MALLARD_COLD void report_fatal(const char *what, unsigned long long number);
 #include "alloc/aligned.c"
 #include "alloc/init.c"
 #include "alloc/introspect.c"
+/* Diagnostics: snapshots (stats.c reads the structures above), their
+ * writers and the environment-driven reporter. In this unit too, so
+ * their helpers stay static. */
+#include "diag/procfs.c"
+#include "alloc/stats.c"
+#include "diag/emit.c"
+#include "diag/reporter.c"
 #include "alloc/api.c"
 #ifndef MALLARD_NO_OVERRIDE
 #include "alloc/glibc.c"

@@ -16,6 +16,7 @@
 #define MALLARD_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -58,6 +59,102 @@ void mallard_stats_print(void);
 
 /* 1 if ptr lies in memory mallard handed out (any segment), else 0. */
 int mallard_owns(const void *ptr);
+
+/* ---- statistics: snapshots of where every byte is ----
+ *
+ * A snapshot is taken into a versioned struct, then written as text (for
+ * people) or JSON (one object, one line: NDJSON when appended to a file).
+ * Taking and writing a snapshot never calls malloc and is safe while other
+ * threads allocate (the figures of pages other threads are changing are a
+ * consistent-enough view, not an exact one). docs/DIAGNOSTICS.md defines
+ * every figure.
+ *
+ * Each field list below is written once and expanded for the struct and
+ * for both writers, so the three cannot drift apart.
+ * X(name, what) - every field is a uint64_t.
+ */
+#define MALLARD_STATS_VERSION 1
+#define MALLARD_STATS_CLASSES_MAX 64
+#define MALLARD_STATS_OCCUPANCY_BINS 10
+
+#define MALLARD_STATS_TOTALS(X) \
+	X(allocated, "usable bytes of live blocks") \
+	X(requested, "bytes asked for by the live blocks (estimate: live blocks x the class's mean request)") \
+	X(active, "bytes of pages holding at least one live block") \
+	X(committed, "bytes that may be resident: pages in use, freed slices not yet purged, huge blocks, metadata") \
+	X(resident, "bytes of the heap in RAM (mincore; huge blocks counted whole)") \
+	X(mapped, "bytes of address space mapped by mallard") \
+	X(metadata, "bytes of mallard's own structures (segment and heap headers)")
+
+#define MALLARD_STATS_CLASS_FIELDS(X) \
+	X(size, "block size in bytes") \
+	X(live_blocks, "blocks handed out and not freed") \
+	X(pages, "pages of this class") \
+	X(pages_full, "pages with no free block") \
+	X(pages_partial, "pages with live and free blocks") \
+	X(pages_empty, "pages with no live block, not yet given back") \
+	X(free_blocks, "free blocks in partial pages: stranded by their live neighbours") \
+	X(mallocs, "blocks allocated since start") \
+	X(frees, "blocks freed since start (mallocs - live_blocks)") \
+	X(requested, "bytes asked for by the live blocks (estimate)") \
+	X(active, "bytes of the class's pages that hold a live block")
+
+#define MALLARD_STATS_SPAN_FIELDS(X) \
+	X(blocks, "live blocks") \
+	X(bytes, "usable bytes of the live blocks") \
+	X(mallocs, "blocks allocated since start")
+
+#define MALLARD_STATS_DECLARE_FIELD(name, what) uint64_t name;
+
+typedef struct {
+	MALLARD_STATS_CLASS_FIELDS(MALLARD_STATS_DECLARE_FIELD)
+	/* pages by how full they are: [i] counts pages 10*i % to 10*(i+1) % full */
+	uint64_t occupancy[MALLARD_STATS_OCCUPANCY_BINS];
+} mallard_stats_class_t;
+
+typedef struct {
+	MALLARD_STATS_SPAN_FIELDS(MALLARD_STATS_DECLARE_FIELD)
+} mallard_stats_span_t;
+
+typedef struct {
+	uint32_t size;    /* sizeof(mallard_stats_t) as the caller compiled it: set before the call */
+	uint32_t version; /* MALLARD_STATS_VERSION of the library that filled it */
+	uint64_t pid;
+	uint64_t time_ms; /* wall clock, ms since the Unix epoch */
+	uint64_t uptime_ms; /* since mallard started in this process */
+	uint64_t bits;    /* 32 or 64 */
+	uint64_t rss;     /* the process's resident set, bytes (/proc/self/statm) */
+	struct {
+		MALLARD_STATS_TOTALS(MALLARD_STATS_DECLARE_FIELD)
+	} totals;
+	struct {
+		uint64_t free;         /* bytes of user address space not mapped */
+		uint64_t largest_free; /* the largest unmapped range: the biggest block that could still be mapped */
+	} address_space;
+	mallard_stats_span_t large; /* blocks above the largest class, in spans of slices */
+	mallard_stats_span_t huge;  /* blocks with a mapping of their own */
+	uint32_t class_count;       /* classes[] entries filled (classes ever used) */
+	uint32_t reserved_;
+	mallard_stats_class_t classes[MALLARD_STATS_CLASSES_MAX];
+} mallard_stats_t;
+
+enum { MALLARD_STATS_TEXT = 0, MALLARD_STATS_JSON = 1 };
+
+/* Fills *stats (stats->size must be sizeof(mallard_stats_t)). Returns 0, or
+ * -1 with errno EINVAL for a NULL or mis-sized struct. */
+int mallard_stats_get(mallard_stats_t *stats);
+
+/* Output callback of the writers: called with pieces of the report. */
+typedef void (*mallard_write_fn)(void *arg, const char *text, size_t len);
+
+/* Writes a snapshot as MALLARD_STATS_TEXT or MALLARD_STATS_JSON (one line)
+ * through `write`. Returns 0, or -1 with errno EINVAL for a bad argument. */
+int mallard_stats_write(const mallard_stats_t *stats, int format, mallard_write_fn write, void *arg);
+
+/* Takes a snapshot and writes it to file descriptor fd. JSON goes out with
+ * one write() per line, so a process killed mid-write leaves at most one
+ * truncated last line. Returns 0, or -1 with errno set. */
+int mallard_stats_write_fd(int fd, int format);
 
 /* "major.minor.patch" */
 const char *mallard_version(void);

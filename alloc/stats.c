@@ -1,0 +1,177 @@
+/*
+ * stats.c - stats_get (mallard_stats_get): a snapshot of where every byte of the heap
+ * is, per size class and in total (docs/DIAGNOSTICS.md defines each figure).
+ *
+ * Two sources, merged here and nowhere else:
+ *   - the structures themselves, walked like introspect.c does (registry
+ *     lock, then each heap's seg_lock): live blocks, pages by fullness,
+ *     stranded free blocks, spans, dirty slices, residency (mincore);
+ *   - the per-heap allocation counters, which only their owner writes
+ *     (plain adds on the fast path; see TALLY_* in internal.h), read here
+ *     with relaxed loads: mallocs and requested bytes per class.
+ * Frees are not counted on the free path at all: frees = mallocs - live.
+ * Blocks freed by another thread and not yet collected by the page's owner
+ * still count as live.
+ *
+ * Nothing here calls malloc; the only locks taken are the allocator's own
+ * inspection locks, never held by a fast path.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+
+
+#define LOAD_U64(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+
+/* Adds page `page` (a head page in use) of a normal segment to the snapshot;
+ * returns its span bytes. */
+static size_t stats_add_page(mallard_stats_t *s, const page_t *page)
+{
+	uint32_t flags = LOAD_RELAXED(page->flags);
+	uint32_t used = LOAD_RELAXED(page->used);
+	uint32_t reserved = LOAD_RELAXED(page->reserved);
+	uint32_t bsize = LOAD_RELAXED(page->block_size);
+	size_t span = segment_span_bytes(page);
+	if (used > reserved)
+		used = reserved; /* a page another thread is changing */
+	if (flags & PAGE_LARGE) {
+		if (used) {
+			s->large.blocks++;
+			s->large.bytes += bsize;
+			s->totals.active += span;
+		}
+		return span;
+	}
+	unsigned cls = LOAD_RELAXED(page->class_index);
+	if (cls == 0 || cls > CLASS_COUNT || reserved == 0)
+		return span;
+	mallard_stats_class_t *c = &s->classes[cls];
+	c->live_blocks += used;
+	c->pages++;
+	if (used == reserved) {
+		c->pages_full++;
+	} else if (used == 0) {
+		c->pages_empty++;
+	} else {
+		c->pages_partial++;
+		c->free_blocks += reserved - used;
+	}
+	if (used) {
+		c->active += span;
+		s->totals.active += span;
+	}
+	unsigned bin = (unsigned)((uint64_t)used * MALLARD_STATS_OCCUPANCY_BINS / reserved);
+	c->occupancy[bin < MALLARD_STATS_OCCUPANCY_BINS ? bin : MALLARD_STATS_OCCUPANCY_BINS - 1]++;
+	return span;
+}
+
+static void stats_add_segment(mallard_stats_t *s, const segment_t *seg)
+{
+	uint64_t free_mask = LOAD_RELAXED(seg->free_mask);
+	uint64_t dirty_mask = LOAD_RELAXED(seg->dirty_mask) & free_mask;
+	s->totals.committed += SEGMENT_HEADER_SIZE + (uint64_t)__builtin_popcountll(dirty_mask) * SLICE_SIZE;
+	s->totals.metadata += SEGMENT_HEADER_SIZE;
+	s->totals.resident += os_resident_bytes(seg, SEGMENT_SIZE);
+	for (unsigned i = 0; i < SLICES_PER_SEGMENT; i++) {
+		const page_t *page = &seg->pages[i];
+		if ((free_mask >> i) & 1 || (LOAD_RELAXED(page->flags) & (PAGE_TAIL | PAGE_FREE)))
+			continue;
+		s->totals.committed += stats_add_page(s, page);
+	}
+}
+
+/* Adds the allocation counters of one heap (its owner may be adding). */
+static void stats_add_counts(mallard_stats_t *s, const heap_t *h)
+{
+	for (unsigned i = 0; i < DIRECT_COUNT; i++) {
+		uint64_t t = LOAD_U64(h->tally[i]);
+		mallard_stats_class_t *c = &s->classes[sizeclass_of((size_t)i * 16)];
+		c->mallocs += t >> TALLY_COUNT_SHIFT;
+		c->requested += t & TALLY_BYTES_MASK; /* cumulative until stats_finish */
+	}
+	for (unsigned cls = 1; cls <= CLASS_COUNT; cls++) {
+		s->classes[cls].mallocs += LOAD_U64(h->counts[cls].mallocs);
+		s->classes[cls].requested += LOAD_U64(h->counts[cls].requested);
+	}
+	s->large.mallocs += LOAD_U64(h->large_counts.mallocs);
+}
+
+/* Turns the per-class sums (indexed by class, requested still cumulative)
+ * into the published form: requested of the live blocks, frees, totals,
+ * and only the classes ever used, smallest first. */
+static void stats_finish(mallard_stats_t *s)
+{
+	unsigned n = 0;
+	for (unsigned cls = 1; cls <= CLASS_COUNT; cls++) {
+		mallard_stats_class_t c = s->classes[cls];
+		if (c.mallocs == 0 && c.pages == 0)
+			continue;
+		c.size = sizeclass_block_size(cls);
+		/* Mean request of the calls so far, applied to the live blocks:
+		 * the live blocks' own sizes are not kept. */
+		c.requested = c.mallocs ? (uint64_t)((double)c.requested / (double)c.mallocs * (double)c.live_blocks)
+					: c.live_blocks * c.size;
+		if (c.requested > c.live_blocks * c.size)
+			c.requested = c.live_blocks * c.size;
+		c.frees = c.mallocs > c.live_blocks ? c.mallocs - c.live_blocks : 0;
+		s->totals.allocated += c.live_blocks * c.size;
+		s->totals.requested += c.requested;
+		s->classes[n++] = c;
+	}
+	for (unsigned i = n; i < MALLARD_STATS_CLASSES_MAX; i++)
+		memset(&s->classes[i], 0, sizeof(s->classes[i]));
+	s->class_count = n;
+	s->totals.allocated += s->large.bytes + s->huge.bytes;
+	s->totals.requested += s->large.bytes + s->huge.bytes;
+}
+
+static uint64_t stats_wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static int stats_get(mallard_stats_t *s)
+{
+	if (s == NULL || s->size != sizeof(*s)) {
+		errno = EINVAL;
+		return -1;
+	}
+	process_ensure_init();
+	memset(s, 0, sizeof(*s));
+	s->size = sizeof(*s);
+	s->version = MALLARD_STATS_VERSION;
+	s->pid = (uint64_t)getpid();
+	s->time_ms = stats_wall_ms();
+	s->uptime_ms = clock_now_ms() - process_start_ms;
+	s->bits = MALLARD_64BIT ? 64 : 32;
+
+	pthread_mutex_lock(&heap_registry_lock);
+	for (heap_t *h = heap_registry; h; h = h->next_all) {
+		stats_add_counts(s, h);
+		pthread_mutex_lock(&h->seg_lock);
+		for (segment_t *seg = h->segments; seg; seg = seg->next)
+			stats_add_segment(s, seg);
+		pthread_mutex_unlock(&h->seg_lock);
+	}
+	pthread_mutex_unlock(&heap_registry_lock);
+
+	size_t huge = atomic_load_explicit(&stat_huge_mapped, memory_order_relaxed);
+	s->huge.blocks = atomic_load_explicit(&stat_huge_count, memory_order_relaxed);
+	s->huge.bytes = huge;
+	s->huge.mallocs = atomic_load_explicit(&stat_huge_mallocs, memory_order_relaxed);
+	size_t heap_meta = atomic_load_explicit(&stat_metadata, memory_order_relaxed);
+	s->totals.active += huge;
+	s->totals.committed += huge + heap_meta;
+	s->totals.resident += huge + heap_meta; /* estimate: counted whole */
+	s->totals.metadata += heap_meta;
+	s->totals.mapped = atomic_load_explicit(&stat_segments_mapped, memory_order_relaxed) + huge + heap_meta;
+	stats_finish(s);
+
+	s->rss = procfs_rss();
+	procfs_address_space(&s->address_space.free, &s->address_space.largest_free);
+	return 0;
+}

@@ -1,0 +1,426 @@
+/*
+ * emit.c - the snapshot writers: text for people, JSON (one line) for
+ * scripts and mallard-report.
+ *
+ * Both go through one emitter: a caller-supplied buffer flushed to an
+ * output callback, and number formatting done here, so writing a report
+ * never calls malloc (nor printf, which may). The JSON keys are the field
+ * names of the X-macro lists in mallard.h, so the struct and the JSON
+ * cannot drift apart; the text report picks its figures by name.
+ */
+#include <errno.h>
+#include <string.h>
+
+typedef struct {
+	char *buf;
+	size_t cap, len;
+	mallard_write_fn fn;
+	void *arg;
+} emitter_t;
+
+static void emit_flush(emitter_t *e)
+{
+	if (e->len)
+		e->fn(e->arg, e->buf, e->len);
+	e->len = 0;
+}
+
+static void emit_mem(emitter_t *e, const char *s, size_t n)
+{
+	while (n) {
+		if (e->len == e->cap)
+			emit_flush(e);
+		size_t k = e->cap - e->len < n ? e->cap - e->len : n;
+		memcpy(e->buf + e->len, s, k);
+		e->len += k;
+		s += k;
+		n -= k;
+	}
+}
+
+static void emit_str(emitter_t *e, const char *s)
+{
+	emit_mem(e, s, strlen(s));
+}
+
+/* ---- formatting into small strings (each returns its length) ---- */
+
+static size_t fmt_u64(char *out, uint64_t v)
+{
+	char tmp[24];
+	size_t n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	out[n] = '\0';
+	return n;
+}
+
+/* v/10 with one decimal: 123 -> "12.3" */
+static size_t fmt_tenths(char *out, uint64_t tenths)
+{
+	size_t n = fmt_u64(out, tenths / 10);
+	out[n++] = '.';
+	out[n++] = (char)('0' + tenths % 10);
+	out[n] = '\0';
+	return n;
+}
+
+/* Bytes with a binary unit and one decimal: "512 B", "12.3 KiB", ... */
+static size_t fmt_bytes(char *out, uint64_t v)
+{
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+	unsigned u = 0;
+	uint64_t scale = 1;
+	while (u + 1 < sizeof(units) / sizeof(units[0]) && v >= scale * 1024) {
+		scale *= 1024;
+		u++;
+	}
+	size_t n;
+	if (u == 0)
+		n = fmt_u64(out, v);
+	else
+		n = fmt_tenths(out, (uint64_t)((double)v * 10 / (double)scale + 0.5));
+	out[n++] = ' ';
+	strcpy(out + n, units[u]);
+	return n + strlen(units[u]);
+}
+
+/* 100 * num / den with one decimal and " %"; "-" when den is 0. */
+static size_t fmt_percent(char *out, uint64_t num, uint64_t den)
+{
+	if (den == 0) {
+		strcpy(out, "-");
+		return 1;
+	}
+	size_t n = fmt_tenths(out, (uint64_t)((double)num * 1000 / (double)den + 0.5));
+	strcpy(out + n, " %");
+	return n + 2;
+}
+
+static void emit_u64(emitter_t *e, uint64_t v)
+{
+	char tmp[24];
+	emit_mem(e, tmp, fmt_u64(tmp, v));
+}
+
+static void emit_bytes(emitter_t *e, uint64_t v)
+{
+	char tmp[32];
+	emit_mem(e, tmp, fmt_bytes(tmp, v));
+}
+
+static void emit_percent(emitter_t *e, uint64_t num, uint64_t den)
+{
+	char tmp[32];
+	emit_mem(e, tmp, fmt_percent(tmp, num, den));
+}
+
+/* s right-aligned in a column of `width` characters (left-aligned if
+ * width < 0). */
+static void emit_col(emitter_t *e, const char *s, int width)
+{
+	size_t n = strlen(s), w = (size_t)(width < 0 ? -width : width);
+	if (width < 0)
+		emit_mem(e, s, n);
+	for (size_t i = n; i < w; i++)
+		emit_mem(e, " ", 1);
+	if (width >= 0)
+		emit_mem(e, s, n);
+}
+
+static void emit_col_u64(emitter_t *e, uint64_t v, int width)
+{
+	char tmp[24];
+	fmt_u64(tmp, v);
+	emit_col(e, tmp, width);
+}
+
+static void emit_col_bytes(emitter_t *e, uint64_t v, int width)
+{
+	char tmp[32];
+	fmt_bytes(tmp, v);
+	emit_col(e, tmp, width);
+}
+
+/* ---- JSON: one object on one line ---- */
+
+static void emit_json_key(emitter_t *e, const char *key, bool *first)
+{
+	if (!*first)
+		emit_mem(e, ",", 1);
+	*first = false;
+	emit_mem(e, "\"", 1);
+	emit_str(e, key);
+	emit_mem(e, "\":", 2);
+}
+
+static void emit_json_u64(emitter_t *e, const char *key, uint64_t v, bool *first)
+{
+	emit_json_key(e, key, first);
+	emit_u64(e, v);
+}
+
+#define EMIT_JSON_FIELD(name, what) emit_json_u64(e, #name, f->name, &first);
+
+static void emit_json_totals(emitter_t *e, const mallard_stats_t *s)
+{
+	bool first = true;
+	const __typeof__(s->totals) *f = &s->totals;
+	emit_mem(e, "{", 1);
+	MALLARD_STATS_TOTALS(EMIT_JSON_FIELD)
+	emit_mem(e, "}", 1);
+}
+
+static void emit_json_span(emitter_t *e, const mallard_stats_span_t *f)
+{
+	bool first = true;
+	emit_mem(e, "{", 1);
+	MALLARD_STATS_SPAN_FIELDS(EMIT_JSON_FIELD)
+	emit_mem(e, "}", 1);
+}
+
+static void emit_json_class(emitter_t *e, const mallard_stats_class_t *f)
+{
+	bool first = true;
+	emit_mem(e, "{", 1);
+	MALLARD_STATS_CLASS_FIELDS(EMIT_JSON_FIELD)
+	emit_json_key(e, "occupancy", &first);
+	emit_mem(e, "[", 1);
+	for (unsigned i = 0; i < MALLARD_STATS_OCCUPANCY_BINS; i++) {
+		if (i)
+			emit_mem(e, ",", 1);
+		emit_u64(e, f->occupancy[i]);
+	}
+	emit_mem(e, "]}", 2);
+}
+
+static void emit_json(emitter_t *e, const mallard_stats_t *s)
+{
+	bool first = true;
+	emit_mem(e, "{", 1);
+	emit_json_u64(e, "version", s->version, &first);
+	emit_json_u64(e, "pid", s->pid, &first);
+	emit_json_u64(e, "time_ms", s->time_ms, &first);
+	emit_json_u64(e, "uptime_ms", s->uptime_ms, &first);
+	emit_json_u64(e, "bits", s->bits, &first);
+	emit_json_u64(e, "rss", s->rss, &first);
+	emit_json_key(e, "totals", &first);
+	emit_json_totals(e, s);
+	emit_json_key(e, "address_space", &first);
+	{
+		bool first_as = true;
+		emit_mem(e, "{", 1);
+		emit_json_u64(e, "free", s->address_space.free, &first_as);
+		emit_json_u64(e, "largest_free", s->address_space.largest_free, &first_as);
+		emit_mem(e, "}", 1);
+	}
+	emit_json_key(e, "large", &first);
+	emit_json_span(e, &s->large);
+	emit_json_key(e, "huge", &first);
+	emit_json_span(e, &s->huge);
+	emit_json_key(e, "classes", &first);
+	emit_mem(e, "[", 1);
+	for (unsigned i = 0; i < s->class_count && i < MALLARD_STATS_CLASSES_MAX; i++) {
+		if (i)
+			emit_mem(e, ",", 1);
+		emit_json_class(e, &s->classes[i]);
+	}
+	emit_mem(e, "]}\n", 3);
+}
+
+/* ---- text: one screen for people ---- */
+
+#define TEXT_CLASSES_SHOWN 16
+
+static uint64_t class_bytes(const mallard_stats_class_t *c)
+{
+	return c->live_blocks * c->size;
+}
+
+static void emit_text_class_row(emitter_t *e, const mallard_stats_class_t *c)
+{
+	char name[32];
+	fmt_bytes(name, c->size);
+	char ext[32];
+	fmt_percent(ext, c->active - (c->active < class_bytes(c) ? c->active : class_bytes(c)), c->active);
+	emit_col(e, name, 9);
+	emit_col_bytes(e, class_bytes(c), 11);
+	emit_col_u64(e, c->live_blocks, 11);
+	emit_col_u64(e, c->pages, 7);
+	emit_col_u64(e, c->pages_full, 6);
+	emit_col_u64(e, c->pages_partial, 6);
+	emit_col_u64(e, c->pages_empty, 6);
+	emit_col_bytes(e, c->free_blocks * c->size, 11);
+	emit_col(e, ext, 9);
+	emit_col_u64(e, c->mallocs, 12);
+	emit_col_u64(e, c->frees, 12);
+	emit_str(e, "\n");
+}
+
+/* Large and huge blocks: one block per span or mapping, so no pages or
+ * stranded blocks; the note fills the columns up to mallocs. */
+static void emit_text_span_row(emitter_t *e, const char *name, const char *note, const mallard_stats_span_t *sp)
+{
+	emit_col(e, name, 9);
+	emit_col_bytes(e, sp->bytes, 11);
+	emit_col_u64(e, sp->blocks, 11);
+	emit_col(e, note, -45);
+	emit_col_u64(e, sp->mallocs, 12);
+	emit_str(e, "\n");
+}
+
+static void emit_text(emitter_t *e, const mallard_stats_t *s)
+{
+	const __typeof__(s->totals) *t = &s->totals;
+	emit_str(e, "mallard ");
+	emit_str(e, mallard_version());
+	emit_str(e, ": pid ");
+	emit_u64(e, s->pid);
+	emit_str(e, s->bits == 32 ? ", 32-bit" : ", 64-bit");
+	emit_str(e, ", up ");
+	char tmp[32];
+	fmt_tenths(tmp, s->uptime_ms / 100);
+	emit_str(e, tmp);
+	emit_str(e, " s\n");
+
+	uint64_t outside = s->rss > t->resident ? s->rss - t->resident : 0;
+	emit_str(e, "process    rss ");
+	emit_bytes(e, s->rss);
+	emit_str(e, " = heap resident ");
+	emit_bytes(e, t->resident);
+	emit_str(e, " + outside the heap ");
+	emit_bytes(e, outside);
+	emit_str(e, "\nheap       allocated ");
+	emit_bytes(e, t->allocated);
+	emit_str(e, "  requested ");
+	emit_bytes(e, t->requested);
+	emit_str(e, " (est.)  active ");
+	emit_bytes(e, t->active);
+	emit_str(e, "\n           committed ");
+	emit_bytes(e, t->committed);
+	emit_str(e, "  resident ");
+	emit_bytes(e, t->resident);
+	emit_str(e, "  mapped ");
+	emit_bytes(e, t->mapped);
+	emit_str(e, "  metadata ");
+	emit_bytes(e, t->metadata);
+	emit_str(e, "\nwaste      internal ");
+	emit_percent(e, t->allocated - (t->requested < t->allocated ? t->requested : t->allocated), t->allocated);
+	emit_str(e, " of allocated (rounding up to size classes)\n           external ");
+	emit_percent(e, t->active - (t->allocated < t->active ? t->allocated : t->active), t->active);
+	emit_str(e, " of active (free blocks stranded in pages in use)\n           retention ");
+	emit_bytes(e, t->committed > t->active ? t->committed - t->active : 0);
+	emit_str(e, " (committed - active: free memory not yet given back)\naddress    ");
+	emit_bytes(e, s->address_space.free);
+	emit_str(e, " free, largest free range ");
+	emit_bytes(e, s->address_space.largest_free);
+	emit_str(e, "\n\n");
+
+	/* Classes by allocated bytes, largest first (insertion sort of indices). */
+	unsigned order[MALLARD_STATS_CLASSES_MAX], n = 0;
+	for (unsigned i = 0; i < s->class_count && i < MALLARD_STATS_CLASSES_MAX; i++) {
+		unsigned j = n++;
+		while (j > 0 && class_bytes(&s->classes[order[j - 1]]) < class_bytes(&s->classes[i])) {
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = i;
+	}
+	emit_str(e, "    class  allocated live blocks  pages  full  part empty   stranded ext.frag"
+		    "     mallocs       frees\n");
+	uint64_t rest_bytes = 0, rest_classes = 0;
+	for (unsigned k = 0; k < n; k++) {
+		const mallard_stats_class_t *c = &s->classes[order[k]];
+		if (k < TEXT_CLASSES_SHOWN) {
+			emit_text_class_row(e, c);
+		} else {
+			rest_bytes += class_bytes(c);
+			rest_classes++;
+		}
+	}
+	if (rest_classes) {
+		emit_str(e, "   others");
+		emit_col_bytes(e, rest_bytes, 11);
+		emit_str(e, "  (");
+		emit_u64(e, rest_classes);
+		emit_str(e, " more classes)\n");
+	}
+	emit_text_span_row(e, "large", "  (each in whole 64 KiB slices)", &s->large);
+	emit_text_span_row(e, "huge", "  (each in a mapping of its own)", &s->huge);
+}
+
+/* ---- entry points (mallard_stats_write, mallard_stats_write_fd) ---- */
+
+static int emit_stats(const mallard_stats_t *s, int format, emitter_t *e)
+{
+	if (format == MALLARD_STATS_JSON)
+		emit_json(e, s);
+	else
+		emit_text(e, s);
+	emit_flush(e);
+	return 0;
+}
+
+static int emit_write(const mallard_stats_t *stats, int format, mallard_write_fn write, void *arg)
+{
+	if (stats == NULL || write == NULL || stats->size != sizeof(*stats) ||
+	    (format != MALLARD_STATS_TEXT && format != MALLARD_STATS_JSON)) {
+		errno = EINVAL;
+		return -1;
+	}
+	char buf[1024];
+	emitter_t e = {.buf = buf, .cap = sizeof(buf), .fn = write, .arg = arg};
+	return emit_stats(stats, format, &e);
+}
+
+/* emit_write_fd builds the whole report in one static buffer (a
+ * JSON line is ~20 KiB with every class in use: too much for the stack of
+ * a small thread) and hands it to write() at once. */
+static pthread_mutex_t emit_fd_lock = PTHREAD_MUTEX_INITIALIZER;
+static mallard_stats_t emit_fd_stats;
+static char emit_fd_buf[64 * 1024];
+
+typedef struct {
+	int fd;
+	int error; /* errno of the first failed write, or 0 */
+} emit_fd_t;
+
+static void emit_fd_write(void *arg, const char *text, size_t len)
+{
+	emit_fd_t *out = arg;
+	while (len && out->error == 0) {
+		ssize_t n = write(out->fd, text, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			out->error = errno;
+			return;
+		}
+		text += n;
+		len -= (size_t)n;
+	}
+}
+
+static int emit_write_fd(int fd, int format)
+{
+	if (fd < 0 || (format != MALLARD_STATS_TEXT && format != MALLARD_STATS_JSON)) {
+		errno = EINVAL;
+		return -1;
+	}
+	pthread_mutex_lock(&emit_fd_lock);
+	emit_fd_stats.size = sizeof(emit_fd_stats);
+	stats_get(&emit_fd_stats);
+	emit_fd_t out = {.fd = fd, .error = 0};
+	emitter_t e = {.buf = emit_fd_buf, .cap = sizeof(emit_fd_buf), .fn = emit_fd_write, .arg = &out};
+	emit_stats(&emit_fd_stats, format, &e);
+	pthread_mutex_unlock(&emit_fd_lock);
+	if (out.error) {
+		errno = out.error;
+		return -1;
+	}
+	return 0;
+}
