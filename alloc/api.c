@@ -104,5 +104,5 @@ MALLARD_EXPORT int mallard_stats_write(const mallard_stats_t *stats, int format,
 
 MALLARD_EXPORT int mallard_stats_write_fd(int fd, int format)
 {
-	return emit_write_fd(fd, format);
+	return emit_write_fd(fd, format, MALLARD_STATS_TRIGGER_CALL);
 }

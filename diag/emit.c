@@ -148,6 +148,21 @@ static void emit_col_bytes(emitter_t *e, uint64_t v, int width)
 
 /* ---- JSON: one object on one line ---- */
 
+/* The trigger as a JSON string. */
+static const char *trigger_name(uint32_t trigger)
+{
+	switch (trigger) {
+	case MALLARD_STATS_TRIGGER_INTERVAL:
+		return "\"interval\"";
+	case MALLARD_STATS_TRIGGER_SIGNAL:
+		return "\"signal\"";
+	case MALLARD_STATS_TRIGGER_EXIT:
+		return "\"exit\"";
+	default:
+		return "\"call\"";
+	}
+}
+
 static void emit_json_key(emitter_t *e, const char *key, bool *first)
 {
 	if (!*first)
@@ -207,6 +222,8 @@ static void emit_json(emitter_t *e, const mallard_stats_t *s)
 	emit_json_u64(e, "time_ms", s->time_ms, &first);
 	emit_json_u64(e, "uptime_ms", s->uptime_ms, &first);
 	emit_json_u64(e, "bits", s->bits, &first);
+	emit_json_key(e, "trigger", &first);
+	emit_str(e, trigger_name(s->trigger));
 	emit_json_u64(e, "rss", s->rss, &first);
 	emit_json_key(e, "totals", &first);
 	emit_json_totals(e, s);
@@ -285,7 +302,7 @@ static void emit_text(emitter_t *e, const mallard_stats_t *s)
 	char tmp[32];
 	fmt_tenths(tmp, s->uptime_ms / 100);
 	emit_str(e, tmp);
-	emit_str(e, " s\n");
+	emit_str(e, s->trigger == MALLARD_STATS_TRIGGER_EXIT ? " s, at exit\n" : " s\n");
 
 	uint64_t outside = s->rss > t->resident ? s->rss - t->resident : 0;
 	emit_str(e, "process    rss ");
@@ -405,7 +422,7 @@ static void emit_fd_write(void *arg, const char *text, size_t len)
 	}
 }
 
-static int emit_write_fd(int fd, int format)
+static int emit_write_fd(int fd, int format, uint32_t trigger)
 {
 	if (fd < 0 || (format != MALLARD_STATS_TEXT && format != MALLARD_STATS_JSON)) {
 		errno = EINVAL;
@@ -414,6 +431,7 @@ static int emit_write_fd(int fd, int format)
 	pthread_mutex_lock(&emit_fd_lock);
 	emit_fd_stats.size = sizeof(emit_fd_stats);
 	stats_get(&emit_fd_stats);
+	emit_fd_stats.trigger = trigger;
 	emit_fd_t out = {.fd = fd, .error = 0};
 	emitter_t e = {.buf = emit_fd_buf, .cap = sizeof(emit_fd_buf), .fn = emit_fd_write, .arg = &out};
 	emit_stats(&emit_fd_stats, format, &e);

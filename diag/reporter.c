@@ -87,11 +87,11 @@ static void reporter_open(void)
 	reporter.fd = fd;
 }
 
-static void reporter_write(void)
+static void reporter_write(uint32_t trigger)
 {
 	if (reporter.disabled || reporter.fd < 0)
 		return;
-	emit_write_fd(reporter.fd, reporter.format);
+	emit_write_fd(reporter.fd, reporter.format, trigger);
 }
 
 static void reporter_on_signal(int signo)
@@ -123,10 +123,10 @@ static void *reporter_thread(void *unused)
 			rc = deadline ? sem_timedwait(&reporter_wake, deadline) : sem_wait(&reporter_wake);
 			if (rc == 0 && reporter_signalled) {
 				reporter_signalled = 0;
-				reporter_write();
+				reporter_write(MALLARD_STATS_TRIGGER_SIGNAL);
 			}
 		} while (rc == 0 || errno == EINTR);
-		reporter_write(); /* the interval is up */
+		reporter_write(MALLARD_STATS_TRIGGER_INTERVAL);
 	}
 	return NULL;
 }
@@ -228,5 +228,5 @@ static void reporter_init(void)
 __attribute__((destructor)) static void reporter_at_exit(void)
 {
 	if (reporter.at_exit)
-		reporter_write();
+		reporter_write(MALLARD_STATS_TRIGGER_EXIT);
 }

@@ -134,11 +134,21 @@ typedef struct {
 	mallard_stats_span_t large; /* blocks above the largest class, in spans of slices */
 	mallard_stats_span_t huge;  /* blocks with a mapping of their own */
 	uint32_t class_count;       /* classes[] entries filled (classes ever used) */
-	uint32_t reserved_;
+	uint32_t trigger;           /* MALLARD_STATS_TRIGGER_*: what asked for this snapshot */
 	mallard_stats_class_t classes[MALLARD_STATS_CLASSES_MAX];
 } mallard_stats_t;
 
 enum { MALLARD_STATS_TEXT = 0, MALLARD_STATS_JSON = 1 };
+
+/* "trigger" in JSON: a program's call, MALLARD_STATS_INTERVAL_MS,
+ * MALLARD_STATS_SIGNAL, or MALLARD_STATS=exit (a program may have freed
+ * most of its heap by then). */
+enum {
+	MALLARD_STATS_TRIGGER_CALL = 0,
+	MALLARD_STATS_TRIGGER_INTERVAL = 1,
+	MALLARD_STATS_TRIGGER_SIGNAL = 2,
+	MALLARD_STATS_TRIGGER_EXIT = 3,
+};
 
 /* Fills *stats (stats->size must be sizeof(mallard_stats_t)). Returns 0, or
  * -1 with errno EINVAL for a NULL or mis-sized struct. */

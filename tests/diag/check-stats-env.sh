@@ -39,8 +39,8 @@ result() { # result OK DESCRIPTION [FILE to show on failure]
 	fi
 }
 
-# json_lines FILE: prints "LINES PID MONOTONIC" or fails if a line is not a
-# JSON snapshot.
+# json_lines FILE: prints "LINES PIDS MONOTONIC TRIGGERS" or fails if a line
+# is not a JSON snapshot.
 json_lines() {
 	python3 - "$1" <<'EOF'
 import json, sys
@@ -50,7 +50,8 @@ for s in snaps:
     assert s["version"] == 1 and "totals" in s and "classes" in s, s.keys()
 pids = {s["pid"] for s in snaps}
 times = [s["time_ms"] for s in snaps]
-print(len(snaps), ",".join(str(p) for p in sorted(pids)), int(times == sorted(times)))
+triggers = sorted({s["trigger"] for s in snaps})
+print(len(snaps), ",".join(str(p) for p in sorted(pids)), int(times == sorted(times)), ",".join(triggers))
 EOF
 }
 
@@ -71,9 +72,9 @@ pid=$(cat "$tmp/out")
 ok=1
 if [ $status = 0 ] && [ -f "$tmp/s2.$pid.json" ] && [ "$(ls "$tmp" | grep -c '^s2\.')" = 1 ]; then
 	set -- $(json_lines "$tmp/s2.$pid.json")
-	[ "${1:-}" = 1 ] && [ "${2:-}" = "$pid" ] && ok=0
+	[ "${1:-}" = 1 ] && [ "${2:-}" = "$pid" ] && [ "${4:-}" = exit ] && ok=0
 fi
-result $ok "FORMAT=json FILE=...%p: one JSON line in a file named for the pid" "$tmp/err"
+result $ok "FORMAT=json FILE=...%p: one JSON line (trigger exit) in a file named for the pid" "$tmp/err"
 
 # 3
 MALLARD_STATS_INTERVAL_MS=50 MALLARD_STATS_FORMAT=json MALLARD_STATS_FILE="$tmp/s3.json" "$helper" 600 >"$tmp/out" 2>"$tmp/err"
@@ -81,7 +82,7 @@ status=$?
 ok=1
 if [ $status = 0 ] && [ -f "$tmp/s3.json" ]; then
 	set -- $(json_lines "$tmp/s3.json")
-	[ "${1:-0}" -ge 5 ] && [ "${3:-}" = 1 ] && ok=0
+	[ "${1:-0}" -ge 5 ] && [ "${3:-}" = 1 ] && [ "${4:-}" = interval ] && ok=0
 	echo "# $1 snapshots in 600 ms"
 fi
 result $ok "INTERVAL_MS=50: a JSON snapshot every 50 ms, in time order" "$tmp/err"
@@ -104,7 +105,7 @@ status=$?
 ok=1
 if [ $status = 0 ] && [ -f "$tmp/s4.json" ]; then
 	set -- $(json_lines "$tmp/s4.json")
-	[ "${1:-}" = "$sent" ] && [ "$sent" = 2 ] && ok=0
+	[ "${1:-}" = "$sent" ] && [ "$sent" = 2 ] && [ "${4:-}" = signal ] && ok=0
 	echo "# $sent signals sent, ${1:-0} snapshots written"
 fi
 result $ok "SIGNAL=USR2: one snapshot per signal" "$tmp/err"

@@ -1,0 +1,185 @@
+#!/bin/sh
+# report-verdicts.sh - mallard-report gives each synthetic series the verdict
+# its scenario was built for, with figures as evidence, and draws the SVG.
+#
+# tests/diag/make-fixtures.py writes one series per scenario (a leak in the
+# 48 B and 64 B classes, pages spreading under the same live bytes or
+# staying while most of their blocks are freed, committed growing or held far above active, rss growing outside the heap,
+# a stable heap - plain, after a warm-up, with one spike at the end - and a
+# run too short for a trend). For each: --json gives the expected verdict
+# and non-empty evidence holding a figure (a number with a unit), and the
+# text output holds the line "verdict: WORD". The leak's growth is
+# attributed to 48 B and 64 B, the trends carry slope_per_min/first/last,
+# and --svg writes well-formed XML with the four series and the occupancy
+# map. Prints TAP. Runs from the source tree too:
+#   top_srcdir=. top_builddir=/tmp sh tests/diag/report-verdicts.sh
+# MALLARD_REPORT, if set, is the command to test.
+
+: "${top_srcdir:?run from make check (top_srcdir unset)}"
+
+if ! command -v python3 >/dev/null 2>&1; then
+	echo "1..0 # SKIP python3 not found"
+	exit 0
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/report-verdicts.XXXXXX") || exit 99
+trap 'rm -rf "$tmp"' EXIT
+
+# series:expected verdict
+cases="leak:leak fragmentation:fragmentation fragmentation-freed:fragmentation
+retention:retention retention-held:retention outside-heap:outside-heap stable:stable
+stable-warmup:stable stable-spike:stable short:stable"
+
+echo "1..$(($(echo "$cases" | wc -w) * 2 + 4))"
+n=0
+failed=0
+
+comment() {
+	sed 's/^/# /' "$1"
+}
+
+report() {
+	if [ -n "${MALLARD_REPORT:-}" ]; then
+		$MALLARD_REPORT "$@"
+	else
+		python3 "$top_srcdir/diag/mallard-report.py" "$@"
+	fi
+}
+
+# result OK DESCRIPTION [FILE]: prints the TAP line; on failure, FILE and stderr
+result() {
+	if [ "$1" = yes ]; then
+		echo "ok $n - $2"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n - $2"
+		[ -n "$3" ] && [ -f "$3" ] && comment "$3"
+		[ -s "$tmp/err" ] && comment "$tmp/err"
+	fi
+}
+
+# The checks on the JSON report, as a small Python program: the argument
+# says which; it prints what is wrong, or nothing.
+cat >"$tmp/check.py" <<'EOF'
+import json, re, sys
+# A figure: a number with a unit, as the evidence must give them.
+FIGURE = re.compile(r"\d+(\.\d+)? ?(B|KiB|MiB|GiB|TiB|%|s|min|h)\b|\d+(\.\d+)?%")
+what, path = sys.argv[1], sys.argv[2]
+try:
+    r = json.load(open(path))
+except ValueError as err:
+    sys.exit("stdout is not JSON: %s" % err)
+if what == "verdict":
+    if r.get("verdict") != sys.argv[3]:
+        print("verdict %r, expected %r" % (r.get("verdict"), sys.argv[3]))
+    ev = r.get("evidence")
+    if not isinstance(ev, list) or not ev or not all(isinstance(e, str) for e in ev):
+        print("evidence is not a non-empty list of strings: %r" % (ev,))
+    elif not any(FIGURE.search(e) for e in ev):
+        print("no figure in the evidence: %r" % (ev,))
+elif what == "leak-classes":
+    top = [c.get("class") for c in r["classes"][:2]]
+    if sorted(top) != ["48 B", "64 B"]:
+        print("top growth classes %r, expected 48 B and 64 B" % top)
+    if not all(name in r["evidence"][0] for name in ("48 B", "64 B")):
+        print("first evidence line does not name 48 B and 64 B: %r" % r["evidence"][0])
+elif what == "trends":
+    for key in ("allocated", "requested", "active", "committed", "resident", "mapped", "metadata"):
+        t = r["trends"].get(key, {})
+        if not all(isinstance(t.get(k), (int, float)) for k in ("slope_per_min", "first", "last")):
+            print("trends.%s lacks slope_per_min, first or last: %r" % (key, t))
+    a = r["trends"]["allocated"]
+    if not (a["last"] > a["first"] and a["slope_per_min"] > 0):
+        print("the leak's allocated trend does not rise: %r" % a)
+    if not isinstance(r.get("summary"), dict) or "totals" not in r["summary"]:
+        print("no summary with totals")
+EOF
+
+check() {
+	python3 "$tmp/check.py" "$@" >"$tmp/why" 2>&1 && [ ! -s "$tmp/why" ]
+}
+
+python3 "$top_srcdir/tests/diag/make-fixtures.py" "$tmp/fx" >"$tmp/err" 2>&1 || {
+	echo "Bail out! make-fixtures.py failed"
+	comment "$tmp/err"
+	exit 1
+}
+
+for c in $cases; do
+	series=${c%%:*}
+	verdict=${c#*:}
+	file="$tmp/fx/$series.ndjson"
+
+	n=$((n + 1))
+	ok=no
+	if report --json "$file" >"$tmp/out.json" 2>"$tmp/err" && check verdict "$tmp/out.json" "$verdict"; then
+		ok=yes
+	fi
+	result $ok "$series: --json verdict $verdict, evidence with figures" "$tmp/why"
+
+	n=$((n + 1))
+	ok=no
+	if report "$file" >"$tmp/out" 2>"$tmp/err" && grep -q -x "verdict: $verdict" "$tmp/out"; then
+		ok=yes
+	fi
+	result $ok "$series: text has the line \"verdict: $verdict\"" "$tmp/out"
+done
+
+report --json "$tmp/fx/leak.ndjson" >"$tmp/leak.json" 2>"$tmp/err"
+
+n=$((n + 1))
+ok=no
+check leak-classes "$tmp/leak.json" && ok=yes
+result $ok "leak: growth attributed to classes 48 B and 64 B" "$tmp/why"
+
+n=$((n + 1))
+ok=no
+check trends "$tmp/leak.json" && ok=yes
+result $ok "leak: trends of every total with slope_per_min, first, last" "$tmp/why"
+
+# The SVG: well-formed XML, the four series named, the occupancy map with
+# its ten columns and a written count in its cells.
+n=$((n + 1))
+ok=no
+rm -f "$tmp/out.svg"
+if report --svg "$tmp/out.svg" "$tmp/fx/fragmentation.ndjson" >"$tmp/out" 2>"$tmp/err" &&
+	python3 - "$tmp/out.svg" >"$tmp/why" 2>&1 <<'EOF'
+import sys
+import xml.dom.minidom
+doc = xml.dom.minidom.parse(sys.argv[1])
+texts = [t.firstChild.data for t in doc.getElementsByTagName("text") if t.firstChild]
+for name in ("rss", "committed", "active", "allocated"):
+    if not any(t.split()[0] == name for t in texts):
+        print("no legend entry for", name)
+groups = {g.getAttribute("id"): g for g in doc.getElementsByTagName("g")}
+occ = groups.get("occupancy")
+if occ is None:
+    print("no occupancy map (<g id=\"occupancy\">)")
+else:
+    labels = [t.firstChild.data for t in occ.getElementsByTagName("text") if t.firstChild]
+    for col in ("0-10%", "90-100%"):
+        if col not in labels:
+            print("occupancy map lacks the column", col)
+    if len(occ.getElementsByTagName("rect")) < 10:
+        print("occupancy map has fewer than 10 cells")
+    if not any(l.isdigit() and int(l) > 0 for l in labels):
+        print("no page count written in the occupancy map")
+if "totals" not in groups or not groups["totals"].getElementsByTagName("polyline"):
+    print("no time series lines")
+EOF
+then
+	[ -s "$tmp/why" ] || ok=yes
+fi
+result $ok "--svg writes XML with rss, committed, active, allocated and the occupancy map" "$tmp/why"
+
+# --svg beside --json: the file is written and stdout stays JSON.
+n=$((n + 1))
+ok=no
+rm -f "$tmp/out.svg"
+if report --json --svg "$tmp/out.svg" "$tmp/fx/leak.ndjson" >"$tmp/out.json" 2>"$tmp/err" &&
+	[ -s "$tmp/out.svg" ] && check verdict "$tmp/out.json" leak; then
+	ok=yes
+fi
+result $ok "--json --svg: SVG written, JSON on stdout" "$tmp/why"
+
+[ "$failed" -eq 0 ]
