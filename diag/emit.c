@@ -5,8 +5,9 @@
  * Both go through one emitter: a caller-supplied buffer flushed to an
  * output callback, and number formatting done here, so writing a report
  * never calls malloc (nor printf, which may). The JSON keys are the field
- * names of the X-macro lists in mallard.h, so the struct and the JSON
- * cannot drift apart; the text report picks its figures by name.
+ * names of the X-macro lists in mallard.h, and the text report lists the
+ * totals from the same list with their descriptions, so the struct and
+ * both writers cannot drift apart.
  */
 #include <errno.h>
 #include <string.h>
@@ -105,18 +106,6 @@ static void emit_u64(emitter_t *e, uint64_t v)
 {
 	char tmp[24];
 	emit_mem(e, tmp, fmt_u64(tmp, v));
-}
-
-static void emit_bytes(emitter_t *e, uint64_t v)
-{
-	char tmp[32];
-	emit_mem(e, tmp, fmt_bytes(tmp, v));
-}
-
-static void emit_percent(emitter_t *e, uint64_t num, uint64_t den)
-{
-	char tmp[32];
-	emit_mem(e, tmp, fmt_percent(tmp, num, den));
 }
 
 /* s right-aligned in a column of `width` characters (left-aligned if
@@ -290,6 +279,29 @@ static void emit_text_span_row(emitter_t *e, const char *name, const char *note,
 	emit_str(e, "\n");
 }
 
+/* "  name      12.3 MiB  what" */
+static void emit_text_figure(emitter_t *e, const char *name, uint64_t bytes, const char *what)
+{
+	emit_str(e, "  ");
+	emit_col(e, name, -13);
+	emit_col_bytes(e, bytes, 11);
+	emit_str(e, "  ");
+	emit_str(e, what);
+	emit_str(e, "\n");
+}
+
+static void emit_text_ratio(emitter_t *e, const char *name, uint64_t num, uint64_t den, const char *what)
+{
+	char tmp[32];
+	fmt_percent(tmp, num, den);
+	emit_str(e, "  ");
+	emit_col(e, name, -13);
+	emit_col(e, tmp, 11);
+	emit_str(e, "  ");
+	emit_str(e, what);
+	emit_str(e, "\n");
+}
+
 static void emit_text(emitter_t *e, const mallard_stats_t *s)
 {
 	const __typeof__(s->totals) *t = &s->totals;
@@ -305,37 +317,20 @@ static void emit_text(emitter_t *e, const mallard_stats_t *s)
 	emit_str(e, s->trigger == MALLARD_STATS_TRIGGER_EXIT ? " s, at exit\n" : " s\n");
 
 	uint64_t outside = s->rss > t->resident ? s->rss - t->resident : 0;
-	emit_str(e, "process    rss ");
-	emit_bytes(e, s->rss);
-	emit_str(e, " = heap resident ");
-	emit_bytes(e, t->resident);
-	emit_str(e, " + outside the heap ");
-	emit_bytes(e, outside);
-	emit_str(e, "\nheap       allocated ");
-	emit_bytes(e, t->allocated);
-	emit_str(e, "  requested ");
-	emit_bytes(e, t->requested);
-	emit_str(e, " (est.)  active ");
-	emit_bytes(e, t->active);
-	emit_str(e, "\n           committed ");
-	emit_bytes(e, t->committed);
-	emit_str(e, "  resident ");
-	emit_bytes(e, t->resident);
-	emit_str(e, "  mapped ");
-	emit_bytes(e, t->mapped);
-	emit_str(e, "  metadata ");
-	emit_bytes(e, t->metadata);
-	emit_str(e, "\nwaste      internal ");
-	emit_percent(e, t->allocated - (t->requested < t->allocated ? t->requested : t->allocated), t->allocated);
-	emit_str(e, " of allocated (rounding up to size classes)\n           external ");
-	emit_percent(e, t->active - (t->allocated < t->active ? t->allocated : t->active), t->active);
-	emit_str(e, " of active (free blocks stranded in pages in use)\n           retention ");
-	emit_bytes(e, t->committed > t->active ? t->committed - t->active : 0);
-	emit_str(e, " (committed - active: free memory not yet given back)\naddress    ");
-	emit_bytes(e, s->address_space.free);
-	emit_str(e, " free, largest free range ");
-	emit_bytes(e, s->address_space.largest_free);
-	emit_str(e, "\n\n");
+	emit_text_figure(e, "rss", s->rss, "the process's resident set");
+#define EMIT_TEXT_TOTAL(name, what) emit_text_figure(e, #name, t->name, what);
+	MALLARD_STATS_TOTALS(EMIT_TEXT_TOTAL)
+	emit_text_ratio(e, "internal frag", t->allocated - (t->requested < t->allocated ? t->requested : t->allocated),
+			t->allocated, "rounding up to size classes (1 - requested/allocated)");
+	emit_text_ratio(e, "external frag", t->active - (t->allocated < t->active ? t->allocated : t->active), t->active,
+			"free blocks stranded in pages in use (1 - allocated/active)");
+	emit_text_figure(e, "retention", t->committed > t->active ? t->committed - t->active : 0,
+			 "free memory not yet given back (committed - active)");
+	emit_text_figure(e, "outside heap", outside, "stacks, code, other mappings and allocators (rss - resident)");
+	emit_text_figure(e, "address free", s->address_space.free, "unmapped address space");
+	emit_text_figure(e, "largest free", s->address_space.largest_free,
+			 "largest unmapped range: the biggest block that can still be mapped");
+	emit_str(e, "\n");
 
 	/* Classes by allocated bytes, largest first (insertion sort of indices). */
 	unsigned order[MALLARD_STATS_CLASSES_MAX], n = 0;

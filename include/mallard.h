@@ -79,12 +79,12 @@ int mallard_owns(const void *ptr);
 
 #define MALLARD_STATS_TOTALS(X) \
 	X(allocated, "usable bytes of live blocks") \
-	X(requested, "bytes asked for by the live blocks (estimate: live blocks x the class's mean request)") \
-	X(active, "bytes of pages holding at least one live block") \
-	X(committed, "bytes that may be resident: pages in use, freed slices not yet purged, huge blocks, metadata") \
-	X(resident, "bytes of the heap in RAM (mincore; huge blocks counted whole)") \
-	X(mapped, "bytes of address space mapped by mallard") \
-	X(metadata, "bytes of mallard's own structures (segment and heap headers)")
+	X(requested, "bytes asked for by the live blocks (estimate)") \
+	X(active, "bytes of pages holding a live block") \
+	X(committed, "may be resident: pages in use, free slices not yet purged, huge blocks, metadata") \
+	X(resident, "bytes of the heap in RAM (mincore)") \
+	X(mapped, "address space mapped by mallard") \
+	X(metadata, "mallard's own structures")
 
 #define MALLARD_STATS_CLASS_FIELDS(X) \
 	X(size, "block size in bytes") \
