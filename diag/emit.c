@@ -279,27 +279,29 @@ static void emit_text_span_row(emitter_t *e, const char *name, const char *note,
 	emit_str(e, "\n");
 }
 
-/* "  name      12.3 MiB  what" */
-static void emit_text_figure(emitter_t *e, const char *name, uint64_t bytes, const char *what)
+/* "  name           12.3 MiB  what": a figure already formatted */
+static void emit_text_line(emitter_t *e, const char *name, const char *value, const char *what)
 {
 	emit_str(e, "  ");
 	emit_col(e, name, -13);
-	emit_col_bytes(e, bytes, 11);
+	emit_col(e, value, 11);
 	emit_str(e, "  ");
 	emit_str(e, what);
 	emit_str(e, "\n");
+}
+
+static void emit_text_figure(emitter_t *e, const char *name, uint64_t bytes, const char *what)
+{
+	char tmp[32];
+	fmt_bytes(tmp, bytes);
+	emit_text_line(e, name, tmp, what);
 }
 
 static void emit_text_ratio(emitter_t *e, const char *name, uint64_t num, uint64_t den, const char *what)
 {
 	char tmp[32];
 	fmt_percent(tmp, num, den);
-	emit_str(e, "  ");
-	emit_col(e, name, -13);
-	emit_col(e, tmp, 11);
-	emit_str(e, "  ");
-	emit_str(e, what);
-	emit_str(e, "\n");
+	emit_text_line(e, name, tmp, what);
 }
 
 static void emit_text(emitter_t *e, const mallard_stats_t *s)

@@ -26,4 +26,4 @@ mallard-report: $(srcdir)/diag/mallard-report.py
 
 REPORT_TESTS = tests/diag/report-badinput.sh tests/diag/report-verdicts.sh
 TESTS += $(REPORT_TESTS)
-EXTRA_DIST += diag/mallard-report.py tests/diag/make-fixtures.py $(REPORT_TESTS)
+EXTRA_DIST += diag/mallard-report.py tests/diag/make-fixtures.py tests/diag/report-common.sh $(REPORT_TESTS)

@@ -37,7 +37,8 @@ diag_scenarios_stable_SOURCES = diag/scenarios/stable.c diag/scenarios/scenario.
 EXTRA_DIST += \
 	diag/scenarios/README \
 	diag/scenarios/service_generator.py \
-	diag/scenarios/service_cache.py
+	diag/scenarios/service_cache.py \
+	diag/scenarios/service_common.py
 
 SCENARIO_TESTS = tests/diag/scenarios.sh
 TESTS += $(SCENARIO_TESTS)

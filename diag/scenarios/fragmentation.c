@@ -118,12 +118,12 @@ static void pool_add(const scenario_t *sc, void *p, size_t n)
 	pool_bytes += n;
 }
 
-static void pool_evict(scenario_rng_t *rng)
+static void pool_evict(rng_t *rng)
 {
 	size_t j = 0;
 	region_t *r = NULL;
 	for (unsigned t = 0; t < EVICT_TRIES; t++) {
-		j = scenario_rng_below(rng, pool_count);
+		j = rng_below(rng, pool_count);
 		r = region_find(region_of(pool[j].ptr));
 		if (r->count > 1)
 			break;
@@ -164,7 +164,7 @@ int main(int argc, char **argv)
 {
 	scenario_t sc;
 	scenario_init(&sc, "fragmentation", argc, argv);
-	scenario_rng_t rng = {UINT64_C(0x2545f4914f6cdd1d)};
+	rng_t rng = {UINT64_C(0x2545f4914f6cdd1d)};
 	unsigned long phase_ticks = (sc.ticks + FRAG_SIZE_COUNT - 1) / FRAG_SIZE_COUNT;
 
 	while (pool_bytes < POOL_BYTES)

@@ -50,7 +50,7 @@ int main(int argc, char **argv)
 {
 	scenario_t sc;
 	scenario_init(&sc, "leak", argc, argv);
-	scenario_rng_t rng = {UINT64_C(0x9e3779b97f4a7c15)};
+	rng_t rng = {UINT64_C(0x9e3779b97f4a7c15)};
 
 	while (scenario_next_tick(&sc)) {
 		scenario_prelude(&sc, &rng);
@@ -58,7 +58,7 @@ int main(int argc, char **argv)
 		size_t ntemps = 0;
 		while (kept_bytes < target && ntemps + GROUP - 1 <= TEMP_MAX) {
 			for (unsigned i = 0; i < GROUP; i++) {
-				size_t n = leak_sizes[scenario_rng_below(&rng, LEAK_SIZE_COUNT)];
+				size_t n = leak_sizes[rng_below(&rng, LEAK_SIZE_COUNT)];
 				unsigned char *p = scenario_malloc(&sc, n);
 				memset(p, (int)(sc.tick & 0xff), n);
 				if (i == 0)

@@ -28,36 +28,29 @@
 
 static void *resident[RESIDENT_COUNT];
 static size_t resident_size[RESIDENT_COUNT];
-static size_t resident_bytes;
 static void *volatile chunks[CHUNK_COUNT];
 
-static void resident_replace(const scenario_t *sc, scenario_rng_t *rng, size_t i)
+/* Sizes of the steady heap: 32-512 bytes in 16-byte steps. */
+static size_t resident_pick(rng_t *rng)
 {
-	if (resident[i] != NULL) {
-		free(resident[i]);
-		resident_bytes -= resident_size[i];
-	}
-	size_t n = resident_size[i] ? resident_size[i] : 32 + 16 * scenario_rng_below(rng, 31);
-	resident[i] = scenario_malloc(sc, n);
-	memset(resident[i], (int)i, n);
-	resident_size[i] = n;
-	resident_bytes += n;
+	return 32 + 16 * rng_below(rng, 31);
 }
+
+static scenario_pool_t pool = {resident, resident_size, RESIDENT_COUNT, 0, resident_pick};
 
 int main(int argc, char **argv)
 {
 	scenario_t sc;
 	scenario_init(&sc, "outside_heap", argc, argv);
-	scenario_rng_t rng = {UINT64_C(0xbf58476d1ce4e5b9)};
+	rng_t rng = {UINT64_C(0xbf58476d1ce4e5b9)};
 
-	for (size_t i = 0; i < RESIDENT_COUNT; i++)
-		resident_replace(&sc, &rng, i);
+	scenario_pool_fill(&pool, &sc, &rng);
 
 	unsigned long mapped = 0;
 	while (scenario_next_tick(&sc)) {
 		scenario_prelude(&sc, &rng);
 		for (unsigned i = 0; i < RESIDENT_CHURN; i++)
-			resident_replace(&sc, &rng, scenario_rng_below(&rng, RESIDENT_COUNT));
+			scenario_pool_replace(&pool, &sc, &rng, rng_below(&rng, RESIDENT_COUNT));
 		unsigned long due = (unsigned long)((double)CHUNK_COUNT * (double)sc.tick / (double)sc.ticks);
 		while (mapped < due) {
 			void *p = mmap(NULL, CHUNK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -73,6 +66,6 @@ int main(int argc, char **argv)
 	printf("outside_heap: %lu ticks in %.1f s, mapped %lu chunks, %.1f MiB outside the heap, heap live %.2f "
 	       "MiB\n",
 	       sc.ticks, scenario_elapsed(&sc), mapped, (double)mapped * CHUNK_BYTES / MIB,
-	       (double)resident_bytes / MIB);
+	       (double)pool.bytes / MIB);
 	return 0;
 }

@@ -45,35 +45,29 @@
 
 static void *resident[RESIDENT_COUNT];
 static size_t resident_size[RESIDENT_COUNT];
-static size_t resident_bytes;
 static void *burst[BURST_MAX];
 
-static void resident_replace(const scenario_t *sc, scenario_rng_t *rng, size_t i)
+/* Sizes of the small live set: 64-256 bytes in 16-byte steps. */
+static size_t resident_pick(rng_t *rng)
 {
-	if (resident[i] != NULL) {
-		free(resident[i]);
-		resident_bytes -= resident_size[i];
-	}
-	size_t n = resident_size[i] ? resident_size[i] : 64 + 16 * scenario_rng_below(rng, 13);
-	resident[i] = scenario_malloc(sc, n);
-	memset(resident[i], (int)i, n);
-	resident_size[i] = n;
-	resident_bytes += n;
+	return 64 + 16 * rng_below(rng, 13);
 }
 
+static scenario_pool_t pool = {resident, resident_size, RESIDENT_COUNT, 0, resident_pick};
+
 /* Large blocks up to `peak` bytes, written, then freed in random order. */
-static size_t retention_burst(const scenario_t *sc, scenario_rng_t *rng, size_t peak)
+static size_t retention_burst(const scenario_t *sc, rng_t *rng, size_t peak)
 {
 	size_t n = 0, total = 0;
 	while (total < peak && n < BURST_MAX) {
-		size_t size = BLOCK_MIN + BLOCK_STEP * scenario_rng_below(rng, BLOCK_STEPS);
+		size_t size = BLOCK_MIN + BLOCK_STEP * rng_below(rng, BLOCK_STEPS);
 		burst[n] = scenario_malloc(sc, size);
 		scenario_touch(burst[n], size);
 		total += size;
 		n++;
 	}
 	for (size_t left = n; left > 0; left--) {
-		size_t j = scenario_rng_below(rng, left);
+		size_t j = rng_below(rng, left);
 		free(burst[j]);
 		burst[j] = burst[left - 1];
 	}
@@ -84,16 +78,15 @@ int main(int argc, char **argv)
 {
 	scenario_t sc;
 	scenario_init(&sc, "retention", argc, argv);
-	scenario_rng_t rng = {UINT64_C(0xd1b54a32d192ed03)};
+	rng_t rng = {UINT64_C(0xd1b54a32d192ed03)};
 
-	for (size_t i = 0; i < RESIDENT_COUNT; i++)
-		resident_replace(&sc, &rng, i);
+	scenario_pool_fill(&pool, &sc, &rng);
 
 	size_t peak_done = 0;
 	while (scenario_next_tick(&sc)) {
 		scenario_prelude(&sc, &rng);
 		for (unsigned i = 0; i < RESIDENT_CHURN; i++)
-			resident_replace(&sc, &rng, scenario_rng_below(&rng, RESIDENT_COUNT));
+			scenario_pool_replace(&pool, &sc, &rng, rng_below(&rng, RESIDENT_COUNT));
 		if ((sc.tick - 1) % BURST_EVERY != 0)
 			continue;
 		double f = sc.ticks > 1 ? (double)(sc.tick - 1) / (double)(sc.ticks - 1) : 1.0;
@@ -105,7 +98,7 @@ int main(int argc, char **argv)
 
 	printf("retention: %lu ticks in %.1f s, live %.2f MiB in %u resident blocks, largest burst %.1f MiB "
 	       "(all freed)\n",
-	       sc.ticks, scenario_elapsed(&sc), (double)resident_bytes / MIB, RESIDENT_COUNT,
+	       sc.ticks, scenario_elapsed(&sc), (double)pool.bytes / MIB, RESIDENT_COUNT,
 	       (double)peak_done / MIB);
 	return 0;
 }

@@ -1,7 +1,7 @@
 /*
  * scenario.h - what the scenario programs share: the command line, the tick
- * clock, a random generator, and the ways they keep the compiler from
- * deleting their allocations.
+ * clock, pools of steady live blocks, and the ways they keep the compiler
+ * from deleting their allocations (the random generator is bench/rng.h).
  *
  * Each scenario makes the process's memory grow (or stay flat) for one known
  * reason, so the diagnostics can be tested against it. It calls plain
@@ -40,6 +40,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench/rng.h" /* rng_t: the benchmarks' generator */
+
 #define TICK_NS 10000000L /* 10 ms */
 #define SHORT_SECONDS 3.0 /* default: what the tests run */
 #define LONG_SECONDS 120.0 /* --long: for a walkthrough */
@@ -55,10 +57,6 @@ typedef struct {
 	unsigned long tick;  /* ticks started so far */
 	struct timespec start;
 } scenario_t;
-
-typedef struct {
-	uint64_t s;
-} scenario_rng_t;
 
 static volatile uintptr_t scenario_sink;
 
@@ -150,23 +148,6 @@ static inline double scenario_elapsed(const scenario_t *sc)
 	return (double)(now.tv_sec - sc->start.tv_sec) + (double)(now.tv_nsec - sc->start.tv_nsec) / 1e9;
 }
 
-/* xorshift64* (Vigna), the generator of bench/rng.h. */
-static inline uint64_t scenario_rng_next(scenario_rng_t *r)
-{
-	uint64_t x = r->s;
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	r->s = x;
-	return x * UINT64_C(2685821657736338717);
-}
-
-/* Uniform in [0, n), n > 0 (n small: the modulo bias is irrelevant). */
-static inline size_t scenario_rng_below(scenario_rng_t *r, size_t n)
-{
-	return (size_t)((scenario_rng_next(r) >> 32) % n);
-}
-
 /* Writes the first and last byte and one byte per OS page in between, so
  * every page of the block is resident. */
 static inline void scenario_touch(void *p, size_t n)
@@ -192,15 +173,45 @@ static inline void *scenario_malloc(const scenario_t *sc, size_t n)
 }
 
 /* The prelude: malloc/free pairs of temporaries, sizes 16-1024 bytes. */
-static inline void scenario_prelude(const scenario_t *sc, scenario_rng_t *rng)
+static inline void scenario_prelude(const scenario_t *sc, rng_t *rng)
 {
 	for (unsigned i = 0; i < PRELUDE_PAIRS; i++) {
-		size_t n = 16 + scenario_rng_below(rng, 1009);
+		size_t n = 16 + rng_below(rng, 1009);
 		unsigned char *p = scenario_malloc(sc, n);
 		p[0] = (unsigned char)i;
 		p[n - 1] = (unsigned char)n;
 		free(p);
 	}
+}
+
+/* A steady live set: `count` blocks, each freed and allocated again at its
+ * own size (picked once, by `pick`, when the slot is first filled), so the
+ * pool moves no figure however much it churns. */
+typedef struct {
+	void **block;
+	size_t *size;
+	size_t count;
+	size_t bytes; /* live bytes in the pool */
+	size_t (*pick)(rng_t *rng);
+} scenario_pool_t;
+
+static inline void scenario_pool_replace(scenario_pool_t *pool, const scenario_t *sc, rng_t *rng, size_t i)
+{
+	if (pool->block[i] != NULL) {
+		free(pool->block[i]);
+		pool->bytes -= pool->size[i];
+	}
+	size_t n = pool->size[i] ? pool->size[i] : pool->pick(rng);
+	pool->block[i] = scenario_malloc(sc, n);
+	memset(pool->block[i], (int)i, n);
+	pool->size[i] = n;
+	pool->bytes += n;
+}
+
+static inline void scenario_pool_fill(scenario_pool_t *pool, const scenario_t *sc, rng_t *rng)
+{
+	for (size_t i = 0; i < pool->count; i++)
+		scenario_pool_replace(pool, sc, rng, i);
 }
 
 #endif /* SCENARIO_H */

@@ -38,44 +38,20 @@ Expected verdict: fragmentation. `allocated` flat (the interpreter, about
 rising phase by phase, by about 1 MiB each; `rss` follows `active`.
 """
 
-import argparse
 import collections
 import itertools
 import json
 import sys
 import time
 
-TICK_S = 0.010
-SHORT_SECONDS = 3.0
-LONG_SECONDS = 120.0
+import service_common  # beside this file: the command line and the tick schedule
+
 BATCH_RECORDS = 256  # records polled per tick
 KEEP_EVERY = 64  # one record in KEEP_EVERY is cached
 # (strings, characters each) of each endpoint's records: str objects of
 # 149-1049 bytes, a different allocator size class for each endpoint.
 SHAPES = ((1, 1000), (2, 500), (3, 330), (4, 250), (5, 200), (6, 160), (7, 130), (8, 100))
 CACHE_BYTES = 1 << 20  # the cache's budget (estimated sizes)
-
-
-def positive_seconds(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}")
-    if not 0.0 < value <= 86400.0:
-        raise argparse.ArgumentTypeError(f"not in (0, 86400]: {text!r}")
-    return value
-
-
-def parse_args(name, argv):
-    parser = argparse.ArgumentParser(prog=name, description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=positive_seconds, default=SHORT_SECONDS,
-                        help=f"run for about S seconds in ticks of 10 ms (default {SHORT_SECONDS:.0f})")
-    parser.add_argument("--long", action="store_true", help=f"run for {LONG_SECONDS:.0f} seconds")
-    parser.add_argument("--close", action="store_true", help="accepted; changes nothing here")
-    args = parser.parse_args(argv)
-    if args.long:
-        args.seconds = LONG_SECONDS
-    return args
 
 
 def record(tick, i, shape):
@@ -136,8 +112,8 @@ def poll(tick, shape):
 
 
 def main(argv):
-    args = parse_args("service_cache", argv)
-    ticks = max(1, round(args.seconds / TICK_S))
+    args = service_common.parse_args("service_cache", __doc__.splitlines()[0], "accepted; changes nothing here", argv)
+    ticks = service_common.ticks_of(args.seconds)
     phase_ticks = -(-ticks // len(SHAPES))
     cache = Cache(CACHE_BYTES)
     for i in itertools.count():
@@ -147,9 +123,7 @@ def main(argv):
         cache.put(0, rec)
     start = time.monotonic()
     for tick in range(ticks):
-        delay = start + tick * TICK_S - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
+        service_common.wait_for_tick(start, tick)
         endpoint = tick // phase_ticks
         page = poll(tick, SHAPES[endpoint])
         for rec in page[::KEEP_EVERY]:

@@ -25,38 +25,14 @@ line by about 8 MiB over the run; the size classes of small dicts and
 strings account for it. With --close: stable, `allocated` flat.
 """
 
-import argparse
 import json
 import sys
 import time
 
-TICK_S = 0.010
-SHORT_SECONDS = 3.0
-LONG_SECONDS = 120.0
+import service_common  # beside this file: the command line and the tick schedule
+
 LEAK_RECORDS = 9000  # records left alive over a whole run
 CHURN_RECORDS = 300  # records built and dropped per tick
-
-
-def positive_seconds(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}")
-    if not 0.0 < value <= 86400.0:
-        raise argparse.ArgumentTypeError(f"not in (0, 86400]: {text!r}")
-    return value
-
-
-def parse_args(name, argv):
-    parser = argparse.ArgumentParser(prog=name, description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=positive_seconds, default=SHORT_SECONDS,
-                        help=f"run for about S seconds in ticks of 10 ms (default {SHORT_SECONDS:.0f})")
-    parser.add_argument("--long", action="store_true", help=f"run for {LONG_SECONDS:.0f} seconds")
-    parser.add_argument("--close", action="store_true", help="close each poller once its result is taken")
-    args = parser.parse_args(argv)
-    if args.long:
-        args.seconds = LONG_SECONDS
-    return args
 
 
 class Backend:
@@ -103,17 +79,15 @@ def churn(backend, tick):
 
 
 def main(argv):
-    args = parse_args("service_generator", argv)
-    ticks = max(1, round(args.seconds / TICK_S))
+    args = service_common.parse_args("service_generator", __doc__.splitlines()[0], "close each poller once its result is taken", argv)
+    ticks = service_common.ticks_of(args.seconds)
     page_records = max(1, round(LEAK_RECORDS / ticks))
     backend = Backend()
     pollers = []  # the registry of open pollers
     results = 0
     start = time.monotonic()
     for tick in range(ticks):
-        delay = start + tick * TICK_S - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
+        service_common.wait_for_tick(start, tick)
         churn(backend, tick)
         gen = poller(backend, tick, page_records)
         first = next(gen)

@@ -24,48 +24,35 @@
 
 static void *slots[SLOT_COUNT];
 static size_t slot_size[SLOT_COUNT];
-static size_t live_bytes;
 static void *temps[TEMP_COUNT];
 static size_t temp_size[TEMP_COUNT];
 
-static size_t stable_size(scenario_rng_t *rng)
+static size_t stable_size(rng_t *rng)
 {
-	size_t r = scenario_rng_below(rng, 20);
+	size_t r = rng_below(rng, 20);
 	if (r < 14)
-		return 16 + scenario_rng_below(rng, 241);
+		return 16 + rng_below(rng, 241);
 	if (r < 19)
-		return 257 + scenario_rng_below(rng, 1792);
-	return 2049 + scenario_rng_below(rng, 6144);
+		return 257 + rng_below(rng, 1792);
+	return 2049 + rng_below(rng, 6144);
 }
 
-static void slot_replace(const scenario_t *sc, scenario_rng_t *rng, size_t i)
-{
-	if (slots[i] != NULL) {
-		free(slots[i]);
-		live_bytes -= slot_size[i];
-	}
-	size_t n = slot_size[i] ? slot_size[i] : stable_size(rng);
-	slots[i] = scenario_malloc(sc, n);
-	memset(slots[i], (int)i, n);
-	slot_size[i] = n;
-	live_bytes += n;
-}
+static scenario_pool_t pool = {slots, slot_size, SLOT_COUNT, 0, stable_size};
 
 int main(int argc, char **argv)
 {
 	scenario_t sc;
 	scenario_init(&sc, "stable", argc, argv);
-	scenario_rng_t rng = {UINT64_C(0x94d049bb133111eb)};
+	rng_t rng = {UINT64_C(0x94d049bb133111eb)};
 
-	for (size_t i = 0; i < SLOT_COUNT; i++)
-		slot_replace(&sc, &rng, i);
+	scenario_pool_fill(&pool, &sc, &rng);
 	for (size_t i = 0; i < TEMP_COUNT; i++)
 		temp_size[i] = stable_size(&rng);
 
 	while (scenario_next_tick(&sc)) {
 		scenario_prelude(&sc, &rng);
 		for (unsigned i = 0; i < SLOT_CHURN; i++)
-			slot_replace(&sc, &rng, scenario_rng_below(&rng, SLOT_COUNT));
+			scenario_pool_replace(&pool, &sc, &rng, rng_below(&rng, SLOT_COUNT));
 		for (unsigned i = 0; i < TEMP_COUNT; i++) {
 			size_t n = temp_size[i];
 			unsigned char *p = scenario_malloc(&sc, n);
@@ -78,6 +65,6 @@ int main(int argc, char **argv)
 	}
 
 	printf("stable: %lu ticks in %.1f s, live %.2f MiB in %u blocks, %lu replaced\n", sc.ticks,
-	       scenario_elapsed(&sc), (double)live_bytes / MIB, SLOT_COUNT, sc.ticks * SLOT_CHURN);
+	       scenario_elapsed(&sc), (double)pool.bytes / MIB, SLOT_COUNT, sc.ticks * SLOT_CHURN);
 	return 0;
 }

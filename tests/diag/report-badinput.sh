@@ -16,31 +16,9 @@
 # MALLARD_REPORT, if set, is the command to test (default: python3 on
 # diag/mallard-report.py).
 
-: "${top_srcdir:?run from make check (top_srcdir unset)}"
-
-if ! command -v python3 >/dev/null 2>&1; then
-	echo "1..0 # SKIP python3 not found"
-	exit 0
-fi
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/report-badinput.XXXXXX") || exit 99
-trap 'rm -rf "$tmp"' EXIT
+. "${top_srcdir:?run from make check (top_srcdir unset)}/tests/diag/report-common.sh"
 
 echo "1..17"
-n=0
-failed=0
-
-comment() {
-	sed 's/^/# /' "$1"
-}
-
-report() {
-	if [ -n "${MALLARD_REPORT:-}" ]; then
-		$MALLARD_REPORT "$@"
-	else
-		python3 "$top_srcdir/diag/mallard-report.py" "$@"
-	fi
-}
 
 # result OK DESCRIPTION: prints the TAP line; on failure, the evidence
 result() {

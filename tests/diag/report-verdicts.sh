@@ -15,15 +15,7 @@
 #   top_srcdir=. top_builddir=/tmp sh tests/diag/report-verdicts.sh
 # MALLARD_REPORT, if set, is the command to test.
 
-: "${top_srcdir:?run from make check (top_srcdir unset)}"
-
-if ! command -v python3 >/dev/null 2>&1; then
-	echo "1..0 # SKIP python3 not found"
-	exit 0
-fi
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/report-verdicts.XXXXXX") || exit 99
-trap 'rm -rf "$tmp"' EXIT
+. "${top_srcdir:?run from make check (top_srcdir unset)}/tests/diag/report-common.sh"
 
 # series:expected verdict
 cases="leak:leak fragmentation:fragmentation fragmentation-freed:fragmentation
@@ -31,20 +23,6 @@ retention:retention retention-held:retention outside-heap:outside-heap stable:st
 stable-warmup:stable stable-spike:stable short:stable"
 
 echo "1..$(($(echo "$cases" | wc -w) * 2 + 4))"
-n=0
-failed=0
-
-comment() {
-	sed 's/^/# /' "$1"
-}
-
-report() {
-	if [ -n "${MALLARD_REPORT:-}" ]; then
-		$MALLARD_REPORT "$@"
-	else
-		python3 "$top_srcdir/diag/mallard-report.py" "$@"
-	fi
-}
 
 # result OK DESCRIPTION [FILE]: prints the TAP line; on failure, FILE and stderr
 result() {
