@@ -44,7 +44,8 @@ THRESHOLDS = {
     "rise_min_bytes_per_min": 32 * KiB,
     # ... and the rise is sustained: the median of the last third of the
     # snapshots is above the median of the first third by this share of the
-    # fitted growth between them (one late spike does not make a trend) ...
+    # fitted growth between them (one late spike does not make a trend), and
+    # so is the lowest value (bursts caught in flight do not either) ...
     "sustained_share": 0.5,
     # ... and the last third is above the middle third by this share of the
     # fitted growth between them (a warm-up that levelled off is not a trend).
@@ -359,11 +360,12 @@ def median(values):
 
 
 def thirds(ts, ys):
-    """(mean time, median value) of the first, middle and last third."""
+    """(mean time, median, lowest, highest value) of the first, middle and
+    last third."""
     n = len(ts)
     k = max(1, (n + 1) // 3)
     parts = (slice(0, k), slice(k, n - k), slice(n - k, n))
-    return [(sum(ts[p]) / len(ts[p]), median(ys[p])) for p in parts]
+    return [(sum(ts[p]) / len(ts[p]), median(ys[p]), min(ys[p]), max(ys[p])) for p in parts]
 
 
 def trend(ts, ys, min_change, min_per_min):
@@ -380,14 +382,19 @@ def trend(ts, ys, min_change, min_per_min):
     if len(ts) < THRESHOLDS["min_snapshots"] or span < THRESHOLDS["min_duration_s"]:
         t["state"] = "too short"
         return t
-    (t1, y1), (t2, y2), (t3, y3) = thirds(ts, ys)
+    (t1, y1, lo1, hi1), (t2, y2, _, _), (t3, y3, lo3, hi3) = thirds(ts, ys)
     t["thirds"] = [y1, y2, y3]  # medians: what the evidence quotes when outliers pull the slope
     if abs(slope) * span <= min_change or abs(slope) * 60 <= min_per_min:
         return t
     sign = 1 if slope > 0 else -1
-    sustained = sign * (y3 - y1) >= THRESHOLDS["sustained_share"] * abs(slope) * (t3 - t1)
+    wanted = THRESHOLDS["sustained_share"] * abs(slope) * (t3 - t1)
+    sustained = sign * (y3 - y1) >= wanted
+    # A rise must lift the floor too (the lowest value of a third: the figure
+    # between bursts), a fall the ceiling: snapshots that caught a burst of
+    # temporaries in flight are not growth, however many of them there are.
+    envelope = sign * ((lo3 - lo1) if sign > 0 else (hi3 - hi1)) >= wanted
     late = sign * (y3 - y2) >= THRESHOLDS["late_share"] * abs(slope) * (t3 - t2)
-    t["state"] = ("rising" if sign > 0 else "falling") if sustained and late else "uneven"
+    t["state"] = ("rising" if sign > 0 else "falling") if sustained and envelope and late else "uneven"
     return t
 
 

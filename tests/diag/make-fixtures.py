@@ -3,8 +3,8 @@
 
 Writes one file per scenario into OUTDIR, named after the verdict it should
 get (the part before the first "-"; short: stable): leak, fragmentation,
-fragmentation-freed, retention, retention-held, outside-heap, stable,
-stable-warmup, stable-spike and short.
+fragmentation-freed, retention, retention-bursts, retention-held,
+outside-heap, stable, stable-warmup, stable-spike and short.
 Each is a run of 20 snapshots 10 s apart (short: 2 snapshots 0.5 s apart)
 of a model heap: size classes in 64 KiB pages, with the page layout, the
 occupancy histogram and the totals derived from the live blocks the way
@@ -113,6 +113,10 @@ def run(scenario, steps=STEPS):
                 live[size] = int(live[size] * (1 - 0.047 * k))
         elif scenario == "retention":  # freed pages are kept, not purged
             retained = MiB + 2 * MiB * k
+        elif scenario == "retention-bursts":  # the same, most late snapshots catching a
+            retained = MiB + 2 * MiB * k         # burst of big temporaries in flight: the
+            if k >= steps // 3 and k % 3:         # live set's floor stays put
+                huge = (8 + k) * MiB
         elif scenario == "retention-held":  # a big idle reserve that stays
             retained = noisy(40 * MiB, rng)
         elif scenario == "outside-heap":  # e.g. thread stacks or another allocator
@@ -132,7 +136,8 @@ def main(argv):
         return 2
     outdir = argv[1]
     os.makedirs(outdir, exist_ok=True)
-    scenarios = ["leak", "fragmentation", "fragmentation-freed", "retention", "retention-held",
+    scenarios = ["leak", "fragmentation", "fragmentation-freed", "retention", "retention-bursts",
+                 "retention-held",
                  "outside-heap", "stable", "stable-warmup", "stable-spike"]
     for name in scenarios:
         write(os.path.join(outdir, name + ".ndjson"), run(name))

@@ -19,7 +19,7 @@
 
 # series:expected verdict
 cases="leak:leak fragmentation:fragmentation fragmentation-freed:fragmentation
-retention:retention retention-held:retention outside-heap:outside-heap stable:stable
+retention:retention retention-bursts:retention retention-held:retention outside-heap:outside-heap stable:stable
 stable-warmup:stable stable-spike:stable short:stable"
 
 echo "1..$(($(echo "$cases" | wc -w) * 2 + 4))"
