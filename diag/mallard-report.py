@@ -42,6 +42,10 @@ THRESHOLDS = {
     "rise_share_of_mean": 0.10,
     # ... and the slope is above this many bytes per minute ...
     "rise_min_bytes_per_min": 32 * KiB,
+    # ... and the fitted growth is this many times the standard deviation of
+    # the snapshots around the fitted line (a small heap whose snapshots catch
+    # more or fewer temporaries in flight scatters; a trend stands out) ...
+    "rise_over_scatter": 4.0,
     # ... and the rise is sustained: the median of the last third of the
     # snapshots is above the median of the first third by this share of the
     # fitted growth between them (one late spike does not make a trend), and
@@ -58,6 +62,10 @@ THRESHOLDS = {
     # as above; it counts for the verdict only once it is this high at the
     # last snapshot and active - allocated is at least this many bytes.
     "frag_rise": 0.05,
+    # When allocated and active both rise, a leak is the verdict unless
+    # allocated's slope is under this share of active's and fragmentation
+    # rises as above: then stranded free space is most of the growth.
+    "leak_share_of_active_rise": 0.5,
     "frag_high": 0.25,
     "frag_min_bytes": 1 * MiB,
     # Committed "stays far above" active when, in every snapshot of the last
@@ -71,6 +79,9 @@ THRESHOLDS = {
     # the trends, the growth and the verdict, which it would turn upside down.
     "teardown_share": 0.5,
     "teardown_min_bytes": 1 * MiB,
+    # ... and so are up to this many snapshots just before it that are as low
+    # (an interval snapshot taken while the program was freeing its heap).
+    "teardown_tail_max": 3,
     # Growth attribution names classes, largest growth first, until they
     # explain this share of the growth, but no more than this many.
     "attribution_share": 0.80,
@@ -353,6 +364,14 @@ def fit_line(ts, ys):
     return sum((t - t_mean) * (y - y_mean) for t, y in zip(ts, ys)) / sxx
 
 
+def scatter(ts, ys, slope):
+    """Standard deviation of ys around their least-squares line."""
+    n = len(ts)
+    t_mean, y_mean = sum(ts) / n, sum(ys) / n
+    res = [y - (y_mean + slope * (t - t_mean)) for t, y in zip(ts, ys)]
+    return math.sqrt(sum(r * r for r in res) / max(1, n - 2))
+
+
 def median(values):
     v = sorted(values)
     mid = len(v) // 2
@@ -386,6 +405,8 @@ def trend(ts, ys, min_change, min_per_min):
     t["thirds"] = [y1, y2, y3]  # medians: what the evidence quotes when outliers pull the slope
     if abs(slope) * span <= min_change or abs(slope) * 60 <= min_per_min:
         return t
+    if abs(slope) * span < THRESHOLDS["rise_over_scatter"] * scatter(ts, ys, slope):
+        return t  # the line moves less than the snapshots scatter around it: noise
     sign = 1 if slope > 0 else -1
     wanted = THRESHOLDS["sustained_share"] * abs(slope) * (t3 - t1)
     sustained = sign * (y3 - y1) >= wanted
@@ -528,8 +549,21 @@ def not_rising(tr, key):
     return text + ")"
 
 
+def fragmentation_dominates(s, tr):
+    """Both allocated and active rise, but free space stranded in pages
+    accounts for more of active's growth than the live bytes do, and
+    external fragmentation is rising and high: fragmentation is the main
+    reason, a slower growth of the live set a second one."""
+    alloc, active = tr["allocated"]["slope_per_min"], tr["active"]["slope_per_min"]
+    frag = tr["external_fragmentation"]
+    return (tr["active"]["state"] == "rising" and active > 0
+            and alloc < THRESHOLDS["leak_share_of_active_rise"] * active
+            and frag["state"] == "rising" and frag["last"] >= THRESHOLDS["frag_high"]
+            and s["active"][-1] - s["allocated"][-1] >= THRESHOLDS["frag_min_bytes"])
+
+
 def leak_rule(s, tr, growth, span):
-    if tr["allocated"]["state"] != "rising":
+    if tr["allocated"]["state"] != "rising" or fragmentation_dominates(s, tr):
         return None
     line = figure(tr, "allocated", span)
     who = leaders_text(growth, "allocated")
@@ -553,7 +587,10 @@ def fragmentation_rule(s, tr, growth, span):
                    and gap >= THRESHOLDS["frag_min_bytes"])
     if tr["active"]["state"] != "rising" and not frag_rising:
         return None
-    if tr["active"]["state"] == "rising":
+    if tr["allocated"]["state"] == "rising":  # fragmentation_dominates
+        first = ("%s, but %s: most of it is free space stranded in pages, not live blocks"
+                 % (figure(tr, "allocated", span), figure(tr, "active", span)))
+    elif tr["active"]["state"] == "rising":
         first = "%s while %s" % (not_rising(tr, "allocated"), figure(tr, "active", span))
     else:  # the program freed blocks, but their pages stay
         first = "%s while active does not fall: %s" % (figure(tr, "allocated", span),
@@ -636,24 +673,34 @@ def stable_evidence(tr, span):
 
 
 def split_teardown(snapshots):
-    """(snapshots to analyse, the exit-teardown snapshot or None)."""
-    if len(snapshots) <= THRESHOLDS["min_snapshots"]:
+    """(snapshots to analyse, the first snapshot of the exit teardown or None).
+
+    The teardown is a tail of at most teardown_tail_max snapshots that ends
+    with the exit report (an interval snapshot may land between the program
+    freeing its heap and the exit report), each of them under teardown_share
+    of the allocated bytes of the snapshot before the tail."""
+    n = len(snapshots)
+    if n <= THRESHOLDS["min_snapshots"]:
         return snapshots, None
     # libmallard marks its exit report ("trigger": "exit"); only such a
-    # snapshot (or, from writers without the key, the last one) can be one.
+    # snapshot (or, from writers without the key, the last one) can end one.
     if snapshots[-1].get("trigger", "exit") != "exit":
         return snapshots, None
-    before, last = snapshots[-2]["totals"]["allocated"], snapshots[-1]["totals"]["allocated"]
-    if before >= THRESHOLDS["teardown_min_bytes"] and last < THRESHOLDS["teardown_share"] * before:
-        return snapshots[:-1], snapshots[-1]
+    for tail in range(1, min(THRESHOLDS["teardown_tail_max"], n - THRESHOLDS["min_snapshots"]) + 1):
+        before = snapshots[-tail - 1]["totals"]["allocated"]
+        if before >= THRESHOLDS["teardown_min_bytes"] and all(
+                x["totals"]["allocated"] < THRESHOLDS["teardown_share"] * before for x in snapshots[-tail:]):
+            return snapshots[:-tail], snapshots[-tail]
     return snapshots, None
 
 
-def teardown_note(teardown, kept):
-    return ("the last snapshot (line %d) has allocated %s, down from %s %s before: taken as "
-            "the exit report after the program freed its heap, and left out of the summary, "
-            "trends, growth and verdict"
-            % (teardown["line"], human(teardown["totals"]["allocated"]),
+def teardown_note(teardown, kept, all_snapshots):
+    count = len(all_snapshots) - len(kept)
+    what = ("the last snapshot (line %d) has" % teardown["line"] if count == 1 else
+            "the last %d snapshots (from line %d) have" % (count, teardown["line"]))
+    return ("%s allocated %s, down from %s %s before: taken as the exit report after the "
+            "program freed its heap, and left out of the summary, trends, growth and verdict"
+            % (what, human(teardown["totals"]["allocated"]),
                human(kept[-1]["totals"]["allocated"]),
                duration((teardown["time_ms"] - kept[-1]["time_ms"]) / 1000)))
 
@@ -661,7 +708,7 @@ def teardown_note(teardown, kept):
 def analyse(path, all_snapshots, warnings):
     """Everything the text, JSON and SVG outputs show, as one dict."""
     snapshots, teardown = split_teardown(all_snapshots)
-    notes = [teardown_note(teardown, snapshots)] if teardown else []
+    notes = [teardown_note(teardown, snapshots, all_snapshots)] if teardown else []
     s = series(snapshots)
     s["last_snapshot"] = snapshots[-1]
     tr = trends(s)
@@ -904,10 +951,10 @@ def svg_totals_chart(r, snapshots, top):
         last = figure_of(r["snapshots"][-1], name)  # the figure the summary gives
         out.append(svg_text(left + width + 58, ly + 4, "%s (%s)" % (name, human(last)), 12))
     if r["teardown"]:
-        x = px(xs[-1])
+        x = px(xs[snapshots.index(r["teardown"])])
         out.append(svg_line(x, plot_top, x, plot_top + height, "#777777",
                             'stroke-dasharray="4 3"'))
-        for dy, text in ((-6, "last point: exit teardown,"), (10, "left out of the analysis")):
+        for dy, text in ((-6, "from the dashed line: exit teardown,"), (10, "left out of the analysis")):
             out.append(svg_text(left + width + 20, plot_top + height + dy, text, 12,
                                 extra='fill="#555555"'))
     out.append("</g>")

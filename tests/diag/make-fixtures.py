@@ -2,9 +2,10 @@
 """make-fixtures.py OUTDIR - synthetic NDJSON snapshot series for mallard-report's tests.
 
 Writes one file per scenario into OUTDIR, named after the verdict it should
-get (the part before the first "-"; short: stable): leak, fragmentation,
-fragmentation-freed, retention, retention-bursts, retention-held,
-outside-heap, stable, stable-warmup, stable-spike and short.
+get (the part before the first "-"; short: stable): leak, leak-teardown,
+fragmentation, fragmentation-growing, fragmentation-freed, retention,
+retention-bursts, retention-held, outside-heap, stable, stable-warmup,
+stable-spike and short.
 Each is a run of 20 snapshots 10 s apart (short: 2 snapshots 0.5 s apart)
 of a model heap: size classes in 64 KiB pages, with the page layout, the
 occupancy histogram and the totals derived from the live blocks the way
@@ -107,6 +108,10 @@ def run(scenario, steps=STEPS):
         elif scenario == "fragmentation":  # the same live blocks spread over ever more pages
             for size in (32, 64):
                 pages[size] = int(live[size] * size / PAGE * (1 + 0.25 * k))
+        elif scenario == "fragmentation-growing":  # the live set grows a little, its pages a lot
+            for size in (32, 64):
+                live[size] = int(live[size] * (1 + 0.06 * k))
+                pages[size] = int(live[size] * size / PAGE * (1 + 0.25 * k))
         elif scenario == "fragmentation-freed":  # most small blocks freed, their pages pinned
             for size in (16, 32, 48, 64):
                 pages[size] = int(live[size] * size / PAGE) + 1
@@ -136,11 +141,20 @@ def main(argv):
         return 2
     outdir = argv[1]
     os.makedirs(outdir, exist_ok=True)
-    scenarios = ["leak", "fragmentation", "fragmentation-freed", "retention", "retention-bursts",
+    scenarios = ["leak", "fragmentation", "fragmentation-growing", "fragmentation-freed", "retention", "retention-bursts",
                  "retention-held",
                  "outside-heap", "stable", "stable-warmup", "stable-spike"]
     for name in scenarios:
         write(os.path.join(outdir, name + ".ndjson"), run(name))
+    # A leak whose last two snapshots (an interval one, then the exit report)
+    # came after the program freed its heap: both are left out.
+    torn = run("leak")
+    rng = random.Random("leak-teardown")
+    for k in (STEPS - 2, STEPS - 1):
+        live = {size: n // 50 for size, n in CLASSES}
+        torn[k] = snapshot(k, live, {}, MiB, 6 * MiB, 0, rng)
+    torn[-2]["trigger"], torn[-1]["trigger"] = "interval", "exit"
+    write(os.path.join(outdir, "leak-teardown.ndjson"), torn)
     short = run("stable", steps=2)
     short[1]["time_ms"] = short[0]["time_ms"] + 500
     write(os.path.join(outdir, "short.ndjson"), short)

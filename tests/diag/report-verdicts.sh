@@ -18,7 +18,7 @@
 . "${top_srcdir:?run from make check (top_srcdir unset)}/tests/diag/report-common.sh"
 
 # series:expected verdict
-cases="leak:leak fragmentation:fragmentation fragmentation-freed:fragmentation
+cases="leak:leak leak-teardown:leak fragmentation:fragmentation fragmentation-growing:fragmentation fragmentation-freed:fragmentation
 retention:retention retention-bursts:retention retention-held:retention outside-heap:outside-heap stable:stable
 stable-warmup:stable stable-spike:stable short:stable"
 
