@@ -25,6 +25,24 @@
 
 #define LOAD_U64(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 
+/* Bytes from a head page's first block to the end of its span, from one
+ * read of each field; 0 if the owner is changing the page (a span being
+ * cut has a zero slice count for a moment, and the area of its last
+ * owner): such a page is left out of this snapshot rather than counted as
+ * a wrapped-around size. */
+static size_t stats_span_bytes(const page_t *page)
+{
+	const segment_t *seg = segment_of(page);
+	unsigned first = (unsigned)(page - seg->pages);
+	unsigned count = LOAD_RELAXED(page->slice_count);
+	const uint8_t *area = LOAD_RELAXED(page->area);
+	const uint8_t *start = (const uint8_t *)seg + (size_t)first * SLICE_SIZE;
+	const uint8_t *end = start + (size_t)count * SLICE_SIZE;
+	if (count == 0 || first + count > SLICES_PER_SEGMENT || area < start || area >= end)
+		return 0;
+	return (size_t)(end - area);
+}
+
 /* Adds page `page` (a head page in use) of a normal segment to the snapshot;
  * returns its span bytes. */
 static size_t stats_add_page(mallard_stats_t *s, const page_t *page)
@@ -33,7 +51,9 @@ static size_t stats_add_page(mallard_stats_t *s, const page_t *page)
 	uint32_t used = LOAD_RELAXED(page->used);
 	uint32_t reserved = LOAD_RELAXED(page->reserved);
 	uint32_t bsize = LOAD_RELAXED(page->block_size);
-	size_t span = segment_span_bytes(page);
+	size_t span = stats_span_bytes(page);
+	if (span == 0)
+		return 0;
 	if (used > reserved)
 		used = reserved; /* a page another thread is changing */
 	if (flags & PAGE_LARGE) {
