@@ -32,8 +32,16 @@ bench_purge_SOURCES = bench/purge.c bench/rng.h
 bench_purge_CFLAGS = $(BENCH_FLAGS)
 bench_purge_LDADD =
 
-# Runs each program once, tiny, under LD_PRELOAD=$MALLARD_LIB (TAP, no timing).
-TESTS += bench/smoke.sh
+# Run each program and interpreter workload once, tiny, normally and under
+# LD_PRELOAD=$MALLARD_LIB (TAP, no timing).
+TESTS += bench/smoke.sh bench/workloads/check-workloads.sh
 
 EXTRA_DIST += bench/smoke.sh bench/compare bench/callgrind bench/purge-compare \
-	bench/workloads/objects.py quickstart tests/run-all
+	bench/workloads/objects.py quickstart tests/run-all \
+	bench/workloads/README.md bench/workloads/common.py \
+	bench/workloads/dicts_strings.py bench/workloads/json_roundtrip.py \
+	bench/workloads/regex_scan.py bench/workloads/generators_coroutines.py \
+	bench/workloads/class_sim.py bench/workloads/service_loop.py \
+	bench/workloads/frag_cache.py bench/workloads/tables.lua \
+	bench/workloads/strings.lua bench/workloads/objects.lua \
+	bench/workloads/check-workloads.sh

@@ -4,9 +4,10 @@
 Run it with PYTHONMALLOC=malloc so every object goes through malloc (and so
 through the allocator under LD_PRELOAD):
 
-    PYTHONMALLOC=malloc LD_PRELOAD=.../libmallard.so python3 objects.py [SCALE]
+    PYTHONMALLOC=malloc LD_PRELOAD=.../libmallard.so python3 objects.py [--scale F]
 
-What it does, in rounds (SCALE multiplies the number of rounds, default 1.0):
+(a bare SCALE works too: `objects.py 0.5`, as bench/compare calls it).
+What it does, in rounds (the scale multiplies the number of rounds, default 1.0):
 small classes with and without __slots__, dicts of records, lists that grow
 and get sorted, string formatting/splitting/joining, json dumps and loads,
 generator pipelines, reference cycles for the cyclic collector, and an LRU
@@ -14,15 +15,17 @@ cache that keeps a slowly changing set of objects alive for long (the
 survivors an interpreter heap is full of).
 
 Deterministic: a fixed-seed random.Random drives everything, nothing depends
-on string hashing; the last line is a CRC of the results, identical for every
-allocator. Takes about 2-4 s with glibc on the development machine.
+on string hashing; the `checksum` line is a CRC of the results, identical for
+every allocator; then `peak_rss_kib` and `rss_end_kib` (see common.py).
+Takes about 1.5 s with glibc on the development machine.
 """
 
 import json
 import random
-import sys
 import zlib
 from collections import OrderedDict
+
+import common
 
 
 class Point:
@@ -147,7 +150,7 @@ def trees_round(rng, n):
 
 
 def main():
-    scale = float(sys.argv[1]) if len(sys.argv) > 1 else 1.0
+    scale = common.parse_args("object churn: records, classes, strings, json, generators, cycles")
     rounds = max(1, int(12 * scale))
     rng = random.Random(20240611)
     cache = OrderedDict()  # LRU of long-lived survivors
@@ -174,7 +177,7 @@ def main():
     crc = zlib.crc32(json.dumps(list(cache.items())).encode(), crc)
     print("rounds %d" % rounds)
     print("survivors %d" % len(cache))
-    print("checksum %08x" % crc)
+    common.report("%08x" % crc)
 
 
 if __name__ == "__main__":
