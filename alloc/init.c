@@ -70,10 +70,12 @@ __attribute__((constructor)) static void process_constructor(void)
 /* ---- fork ---- */
 
 /* Every global lock is taken before fork so the child never inherits one
- * held by a thread that does not exist there. Order: registry, abandoned,
- * segment cache, listed huge segments (no code path nests them differently). */
+ * held by a thread that does not exist there. Order: the snapshot writer's
+ * (it takes the registry inside), registry, abandoned, segment cache,
+ * listed huge segments (no code path nests them differently). */
 static void process_fork_prepare(void)
 {
+	pthread_mutex_lock(&emit_fd_lock);
 	pthread_mutex_lock(&heap_registry_lock);
 	pthread_mutex_lock(&heap_abandoned_lock);
 	pthread_mutex_lock(&segment_cache_lock);
@@ -86,6 +88,7 @@ static void process_fork_parent(void)
 	pthread_mutex_unlock(&segment_cache_lock);
 	pthread_mutex_unlock(&heap_abandoned_lock);
 	pthread_mutex_unlock(&heap_registry_lock);
+	pthread_mutex_unlock(&emit_fd_lock);
 }
 
 /* In the child only the forking thread exists. Heaps owned by the other
@@ -102,4 +105,5 @@ static void process_fork_child(void)
 		pthread_mutex_init(&h->seg_lock, NULL);
 	}
 	pthread_mutex_init(&heap_registry_lock, NULL);
+	pthread_mutex_init(&emit_fd_lock, NULL);
 }

@@ -18,6 +18,7 @@ MALLARD_COLD void report_bad_pointer(const char *func, const void *p, const char
 MALLARD_COLD void report_bad_option(const char *name, const char *value, const char *expected, const char *fallback);
 MALLARD_COLD void report_fatal(const char *what, unsigned long long number);
 static void reporter_init(void);
+static pthread_mutex_t emit_fd_lock; /* diag/emit.c; taken first at fork */
 
 #include "alloc/os.c"
 #include "alloc/report.c"

@@ -12,6 +12,8 @@
 #   5. fork with FILE=x.%p: parent and child each write their own file
 #   6. fork with a FILE without %p: only the parent writes
 #   7. bad values: one warning line each, the program runs normally
+#   8. 100 forks while the reporter thread writes every millisecond: no
+#      child inherits the writer's lock held (each finishes; 60 s limit)
 # JSON is checked with python3.
 
 : "${top_builddir:?run from make check (top_builddir unset)}"
@@ -22,7 +24,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 unset MALLARD_STATS MALLARD_STATS_INTERVAL_MS MALLARD_STATS_FILE MALLARD_STATS_FORMAT MALLARD_STATS_SIGNAL
 
-echo "1..7"
+echo "1..8"
 n=0
 
 comment() {
@@ -149,4 +151,13 @@ for setting in MALLARD_STATS=sometimes MALLARD_STATS_INTERVAL_MS=soon MALLARD_ST
 	fi
 done
 result $ok "bad values warn once each and change nothing else"
+
+# 8
+MALLARD_STATS=exit MALLARD_STATS_INTERVAL_MS=1 MALLARD_STATS_FORMAT=json MALLARD_STATS_FILE="$tmp/s8.%p.json" \
+	timeout 60 "$helper" 0 fork 100 >"$tmp/out" 2>"$tmp/err"
+status=$?
+files=$(ls "$tmp" | grep -c '^s8\.')
+ok=1
+[ $status = 0 ] && [ "$files" = 101 ] && ok=0
+result $ok "100 forks while snapshots are written every ms: all finish (status $status, $files files)" "$tmp/err"
 exit 0

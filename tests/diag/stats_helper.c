@@ -3,8 +3,9 @@
  * libmallard: prints its pid, keeps a few thousand blocks alive while it
  * churns for the given time, then exits 0.
  *
- * Usage: stats_helper [milliseconds] [fork]
- *   fork: a child is forked first; it allocates, exits, and is waited for.
+ * Usage: stats_helper [milliseconds] [fork [count]]
+ *   fork: `count` children (default 1) are forked first, one after the
+ *   other; each allocates, exits, and is waited for.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,14 +33,17 @@ int main(int argc, char **argv)
 	printf("%ld\n", (long)getpid());
 	fflush(stdout);
 	if (argc > 2 && strcmp(argv[2], "fork") == 0) {
-		pid_t child = fork();
-		if (child < 0)
-			return 1;
-		if (child == 0) {
-			churn(2);
-			exit(0);
+		long forks = argc > 3 ? atol(argv[3]) : 1;
+		for (long i = 0; i < forks; i++) {
+			pid_t child = fork();
+			if (child < 0)
+				return 1;
+			if (child == 0) {
+				churn(2);
+				exit(0);
+			}
+			waitpid(child, NULL, 0);
 		}
-		waitpid(child, NULL, 0);
 	}
 	churn(1);
 	struct timespec start, now;
