@@ -1,6 +1,7 @@
 /*
- * stats.c - stats_get (mallard_stats_get): a snapshot of where every byte of the heap
- * is, per size class and in total (docs/DIAGNOSTICS.md defines each figure).
+ * stats.c - stats_get, behind mallard_stats_get: a snapshot of where every
+ * byte of the heap is, per size class and in total (docs/DIAGNOSTICS.md
+ * defines each figure).
  *
  * Two sources, merged here and nowhere else:
  *   - the structures themselves, walked like introspect.c does (registry
@@ -20,10 +21,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-
-
-#define LOAD_U64(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 
 /* Bytes from a head page's first block to the end of its span, from one
  * read of each field; 0 if the owner is changing the page (a span being
@@ -106,16 +103,16 @@ static void stats_add_segment(mallard_stats_t *s, const segment_t *seg)
 static void stats_add_counts(mallard_stats_t *s, const heap_t *h)
 {
 	for (unsigned i = 0; i < DIRECT_COUNT; i++) {
-		uint64_t t = LOAD_U64(h->tally[i]);
+		uint64_t t = LOAD_RELAXED(h->tally[i]);
 		mallard_stats_class_t *c = &s->classes[sizeclass_of((size_t)i * 16)];
 		c->mallocs += t >> TALLY_COUNT_SHIFT;
 		c->requested += t & TALLY_BYTES_MASK; /* cumulative until stats_finish */
 	}
 	for (unsigned cls = 1; cls <= CLASS_COUNT; cls++) {
-		s->classes[cls].mallocs += LOAD_U64(h->counts[cls].mallocs);
-		s->classes[cls].requested += LOAD_U64(h->counts[cls].requested);
+		s->classes[cls].mallocs += LOAD_RELAXED(h->counts[cls].mallocs);
+		s->classes[cls].requested += LOAD_RELAXED(h->counts[cls].requested);
 	}
-	s->large.mallocs += LOAD_U64(h->large_counts.mallocs);
+	s->large.mallocs += LOAD_RELAXED(h->large_counts.mallocs);
 }
 
 /* Turns the per-class sums (indexed by class, requested still cumulative)
