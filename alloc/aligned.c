@@ -26,7 +26,7 @@ static void *aligned_alloc_internal(size_t align, size_t size)
 	}
 	size_t padded = size + align - BLOCK_ALIGN;
 	if (padded > LARGE_MAX)
-		return segment_huge_alloc(size, align);
+		return segment_huge_alloc(size, align, false);
 	uint8_t *p = alloc_malloc(padded);
 	if (p == NULL)
 		return NULL;

@@ -42,7 +42,7 @@ MALLARD_COLD void *alloc_malloc_slow(heap_t *heap, size_t size)
 		}
 	} else if (size <= PTRDIFF_MAX) {
 		heap_maintain(heap);
-		p = segment_huge_alloc(size, BLOCK_ALIGN);
+		p = segment_huge_alloc(size, BLOCK_ALIGN, false);
 	} else {
 		p = NULL;
 	}
@@ -199,12 +199,19 @@ static void *alloc_calloc(size_t count, size_t size)
 		errno = ENOMEM;
 		return NULL;
 	}
-	void *p = alloc_malloc(total);
-	if (likely(p != NULL)) {
-		/* A huge block is a fresh mapping: the kernel zeroed it. */
-		if (total <= LARGE_MAX)
-			memset(p, 0, total);
+	if (unlikely(total > LARGE_MAX)) {
+		/* A huge block: a fresh mapping is zero already, so only a
+		 * reused one is cleared. */
+		if (total > PTRDIFF_MAX) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		process_ensure_init();
+		return segment_huge_alloc(total, BLOCK_ALIGN, true);
 	}
+	void *p = alloc_malloc(total);
+	if (likely(p != NULL))
+		memset(p, 0, total);
 	return p;
 }
 

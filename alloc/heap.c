@@ -371,6 +371,8 @@ static void heap_maintain(heap_t *heap)
 	}
 	if (heap->purge_at_ms != 0 && now >= heap->purge_at_ms)
 		segment_purge_heap(heap, now, false);
+	if (atomic_load_explicit(&huge_cache_count, memory_order_relaxed))
+		segment_huge_cache_expire(now, false);
 }
 
 /* The free path's heartbeat: a program that only recycles blocks never

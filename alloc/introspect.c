@@ -76,7 +76,8 @@ static void introspect_totals(introspect_totals_t *t)
 	t->huge_bytes = atomic_load_explicit(&stat_huge_mapped, memory_order_relaxed);
 	t->huge_count = atomic_load_explicit(&stat_huge_count, memory_order_relaxed);
 	t->metadata = atomic_load_explicit(&stat_metadata, memory_order_relaxed);
-	t->mapped = atomic_load_explicit(&stat_segments_mapped, memory_order_relaxed) + t->huge_bytes + t->metadata;
+	t->mapped = atomic_load_explicit(&stat_segments_mapped, memory_order_relaxed) + t->huge_bytes + t->metadata +
+		    atomic_load_explicit(&stat_huge_cached, memory_order_relaxed);
 }
 
 /* malloc_trim: everything this thread's heap, the abandoned heaps and the
@@ -94,6 +95,7 @@ static int introspect_trim(void)
 	}
 	released |= heap_collect_abandoned(true);
 	released |= segment_cache_flush() > 0;
+	released |= segment_huge_cache_expire(0, true) > 0;
 	return released ? 1 : 0;
 }
 

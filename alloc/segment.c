@@ -24,6 +24,22 @@ static _Atomic size_t stat_huge_count;
 static _Atomic size_t stat_metadata;
 static _Atomic uint64_t stat_huge_mallocs; /* huge blocks allocated since start */
 
+/* Freed huge blocks kept mapped, and resident, for the purge delay: a
+ * program that frees and allocates big buffers in turn (a string builder
+ * outgrowing large spans: every block above 512 KiB on 32-bit) reuses a
+ * mapping instead of faulting a fresh one in page by page. Guarded by
+ * segment_cache_lock; out of the segment map while cached, so a stale
+ * pointer into one is reported, not freed. Unmapped when due (from heap
+ * maintenance), when pushed out by a newer one, and by malloc_trim. */
+#define HUGE_CACHE_SLOTS 4
+#define HUGE_CACHE_BLOCK_MAX ((size_t)MALLARD_64BIT ? (size_t)32 << 20 : (size_t)4 << 20)
+static struct {
+	segment_t *seg;
+	uint64_t due_ms;
+} huge_cache[HUGE_CACHE_SLOTS];
+static _Atomic unsigned huge_cache_count;
+static _Atomic size_t stat_huge_cached; /* bytes of cached huge mappings */
+
 static pthread_mutex_t segment_cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static segment_t *segment_cache;
 static unsigned segment_cache_count;
@@ -396,6 +412,90 @@ static bool segment_purge_heap(heap_t *heap, uint64_t now, bool force)
 
 /* ---- huge blocks ---- */
 
+/* Keeps a freed huge segment (already out of the segment map) in the
+ * cache; returns the one it pushes out to make room (the caller unmaps it),
+ * or NULL. */
+static segment_t *segment_huge_cache_put(segment_t *seg)
+{
+	uint64_t due = options.purge_delay_ms < 0 ? UINT64_MAX : clock_now_ms() + (uint64_t)options.purge_delay_ms;
+	segment_t *out = NULL;
+	pthread_mutex_lock(&segment_cache_lock);
+	unsigned slot = 0;
+	for (unsigned i = 0; i < HUGE_CACHE_SLOTS; i++) {
+		if (huge_cache[i].seg == NULL) {
+			slot = i;
+			break;
+		}
+		if (huge_cache[i].due_ms < huge_cache[slot].due_ms)
+			slot = i;
+	}
+	out = huge_cache[slot].seg;
+	huge_cache[slot].seg = seg;
+	huge_cache[slot].due_ms = due;
+	if (out == NULL)
+		atomic_fetch_add_explicit(&huge_cache_count, 1, memory_order_relaxed);
+	else
+		atomic_fetch_sub_explicit(&stat_huge_cached, out->map_size, memory_order_relaxed);
+	atomic_fetch_add_explicit(&stat_huge_cached, seg->map_size, memory_order_relaxed);
+	pthread_mutex_unlock(&segment_cache_lock);
+	return out;
+}
+
+/* Takes a cached mapping of map_size bytes to at most twice that whose
+ * block starts at `offset`; returns the block, back in the segment map, or
+ * NULL. */
+static uint8_t *segment_huge_cache_take(size_t map_size, size_t offset)
+{
+	segment_t *seg = NULL;
+	pthread_mutex_lock(&segment_cache_lock);
+	unsigned best = HUGE_CACHE_SLOTS;
+	for (unsigned i = 0; i < HUGE_CACHE_SLOTS; i++) {
+		segment_t *c = huge_cache[i].seg;
+		if (c && c->map_size >= map_size && c->map_size / 2 <= map_size &&
+		    c->map_size - c->huge_usable == offset &&
+		    (best == HUGE_CACHE_SLOTS || c->map_size < huge_cache[best].seg->map_size))
+			best = i;
+	}
+	if (best < HUGE_CACHE_SLOTS) {
+		seg = huge_cache[best].seg;
+		huge_cache[best].seg = NULL;
+		atomic_fetch_sub_explicit(&huge_cache_count, 1, memory_order_relaxed);
+		atomic_fetch_sub_explicit(&stat_huge_cached, seg->map_size, memory_order_relaxed);
+	}
+	pthread_mutex_unlock(&segment_cache_lock);
+	if (seg == NULL)
+		return NULL;
+	/* The header, the block's page flags and area are as they were. */
+	segmap_set(seg, true);
+	atomic_fetch_add_explicit(&stat_huge_mapped, seg->map_size, memory_order_relaxed);
+	atomic_fetch_add_explicit(&stat_huge_count, 1, memory_order_relaxed);
+	if (config_stats)
+		atomic_fetch_add_explicit(&stat_huge_mallocs, 1, memory_order_relaxed);
+	return (uint8_t *)seg + offset;
+}
+
+/* Unmaps the cached huge mappings that are due at `now` (all if `all`);
+ * returns how many. */
+static unsigned segment_huge_cache_expire(uint64_t now, bool all)
+{
+	segment_t *out[HUGE_CACHE_SLOTS];
+	unsigned n = 0;
+	pthread_mutex_lock(&segment_cache_lock);
+	for (unsigned i = 0; i < HUGE_CACHE_SLOTS; i++) {
+		segment_t *c = huge_cache[i].seg;
+		if (c && (all || huge_cache[i].due_ms <= now)) {
+			out[n++] = c;
+			huge_cache[i].seg = NULL;
+			atomic_fetch_sub_explicit(&huge_cache_count, 1, memory_order_relaxed);
+			atomic_fetch_sub_explicit(&stat_huge_cached, c->map_size, memory_order_relaxed);
+		}
+	}
+	pthread_mutex_unlock(&segment_cache_lock);
+	for (unsigned i = 0; i < n; i++)
+		os_unmap(out[i]->map_base, out[i]->map_size);
+	return n;
+}
+
 /* Maps a segment holding one block of `size` bytes aligned to `align`
  * (a power of two, >= BLOCK_ALIGN). NULL with errno = ENOMEM on failure.
  *
@@ -404,7 +504,7 @@ static bool segment_purge_heap(heap_t *heap, uint64_t now, bool force)
  * blocks aligned to SEGMENT_SIZE or more (they start a unit after their
  * header), and blocks for which no aligned mapping could be had (on 32-bit a
  * 2 GiB request may fit the address space only unaligned). */
-static void *segment_huge_alloc(size_t size, size_t align)
+static void *segment_huge_alloc(size_t size, size_t align, bool zero)
 {
 	size_t ps = os_page_size();
 	bool overaligned = align >= SEGMENT_SIZE;
@@ -414,6 +514,14 @@ static void *segment_huge_alloc(size_t size, size_t align)
 		return NULL;
 	}
 	size_t map_size = (offset + size + ps - 1) & ~(ps - 1);
+	if (!overaligned && atomic_load_explicit(&huge_cache_count, memory_order_relaxed)) {
+		uint8_t *block = segment_huge_cache_take(map_size, offset);
+		if (block) {
+			if (zero)
+				memset(block, 0, size); /* a used mapping: not zero any more */
+			return block;
+		}
+	}
 	void *p;
 	bool listed = overaligned;
 	if (os_map_aligned(map_size, overaligned ? align : SEGMENT_SIZE, &p) != 0 ||
@@ -460,6 +568,11 @@ static void segment_huge_free(segment_t *seg, bool listed)
 	atomic_fetch_sub_explicit(&stat_huge_count, 1, memory_order_relaxed);
 	if (!listed)
 		segmap_set(seg, false);
+	if (!listed && seg->map_size <= HUGE_CACHE_BLOCK_MAX && options.purge_delay_ms != 0) {
+		seg = segment_huge_cache_put(seg); /* NULL, or the one it pushed out */
+		if (seg == NULL)
+			return;
+	}
 	os_unmap(seg->map_base, seg->map_size);
 }
 

@@ -185,7 +185,12 @@ static int stats_get(mallard_stats_t *s)
 	s->totals.committed += huge + heap_meta;
 	s->totals.resident += huge + heap_meta; /* estimate: counted whole */
 	s->totals.metadata += heap_meta;
-	s->totals.mapped = atomic_load_explicit(&stat_segments_mapped, memory_order_relaxed) + huge + heap_meta;
+	/* Freed huge blocks waiting in the cache: mapped and resident. */
+	size_t huge_cached = atomic_load_explicit(&stat_huge_cached, memory_order_relaxed);
+	s->totals.committed += huge_cached;
+	s->totals.resident += huge_cached;
+	s->totals.mapped = atomic_load_explicit(&stat_segments_mapped, memory_order_relaxed) + huge + heap_meta +
+			   huge_cached;
 	stats_finish(s);
 
 	s->rss = procfs_rss();

@@ -6,6 +6,7 @@
  */
 #include "tests/unit/unit.h"
 
+#include <errno.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -94,6 +95,40 @@ static void test_huge_block_has_own_segment(void **state)
 	p[size - 1] = 7;
 	mallard_free(p);
 	assert_false(segmap_contains((uintptr_t)p));
+}
+
+/* With a purge delay, a freed huge block's mapping is kept (out of the
+ * segment map) and reused by the next huge block that fits; calloc clears
+ * a reused one; malloc_trim unmaps what is cached. */
+static void test_huge_block_is_reused(void **state)
+{
+	(void)state;
+	long delay = options.purge_delay_ms;
+	options.purge_delay_ms = 60000;
+	size_t size = LARGE_MAX + 12345;
+	uint8_t *p = mallard_malloc(size);
+	assert_non_null(p);
+	memset(p, 0xab, size);
+	mallard_free(p);
+	assert_false(segmap_contains((uintptr_t)p)); /* a stale pointer is not ours */
+	assert_false(mallard_owns(p));
+	uint8_t *q = mallard_malloc(size - 1000);
+	assert_ptr_equal(q, p);
+	assert_true(segmap_contains((uintptr_t)q));
+	assert_true(mallard_usable_size(q) >= size - 1000);
+	mallard_free(q);
+	uint8_t *r = mallard_calloc(1, size);
+	assert_ptr_equal(r, p);
+	for (size_t i = 0; i < size; i += 4093)
+		assert_int_equal(r[i], 0);
+	assert_int_equal(r[size - 1], 0);
+	mallard_free(r);
+	assert_int_equal(mallard_trim(0), 1);
+	unsigned char vec;
+	errno = 0;
+	assert_int_equal(mincore((void *)((uintptr_t)p & ~(uintptr_t)(os_page_size() - 1)), 1, &vec), -1);
+	assert_int_equal(errno, ENOMEM); /* unmapped */
+	options.purge_delay_ms = delay;
 }
 
 static void test_overaligned_huge_block(void **state)
@@ -194,6 +229,7 @@ int main(void)
 		cmocka_unit_test(test_large_block_is_a_span),
 		cmocka_unit_test(test_large_block_grows_in_place),
 		cmocka_unit_test(test_huge_block_has_own_segment),
+		cmocka_unit_test(test_huge_block_is_reused),
 		cmocka_unit_test(test_overaligned_huge_block),
 		cmocka_unit_test(test_segment_map_knows_only_segments),
 		cmocka_unit_test(test_free_memory_is_purged_and_unmapped),
