@@ -32,7 +32,9 @@ static _Atomic uint64_t stat_huge_mallocs; /* huge blocks allocated since start 
  * pointer into one is reported, not freed. Unmapped when due (from heap
  * maintenance), when pushed out by a newer one, and by malloc_trim. */
 #define HUGE_CACHE_SLOTS 4
-#define HUGE_CACHE_BLOCK_MAX ((size_t)MALLARD_64BIT ? (size_t)32 << 20 : (size_t)4 << 20)
+/* At most 16 MiB (8 MiB on 32-bit) wait in the cache: what an idle
+ * process, which runs no maintenance, can keep resident this way. */
+#define HUGE_CACHE_BLOCK_MAX (MALLARD_64BIT ? (size_t)4 << 20 : (size_t)2 << 20)
 static struct {
 	segment_t *seg;
 	uint64_t due_ms;
