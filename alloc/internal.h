@@ -145,16 +145,10 @@ typedef struct {
 
 typedef enum { HEAP_OWNED = 1, HEAP_ABANDONED = 2, HEAP_DEAD = 3 } heap_state_t;
 
-/*
- * A thread heap. Only the owner touches the plain fields; other threads
- * touch remote_pages (atomic) and, for inspection, the segment list under
- * seg_lock. Heaps are never unmapped: a heap of an exited thread goes to
- * the abandoned pool and is adopted by the next thread that starts.
- */
 /* Allocation counters. The malloc fast path does one add per call into a
  * packed tally: the count in the bits from TALLY_COUNT_SHIFT up, requested
  * bytes below (at most DIRECT_MAX per call, so the byte part overflows
- * after 2^28 calls at the very least; heap maintenance folds a tally into
+ * after 2^29 calls at the very least; heap maintenance folds a tally into
  * the wide per-class counters long before, see heap_stats_fold). */
 #define TALLY_COUNT_SHIFT 40
 #define TALLY_ONE ((uint64_t)1 << TALLY_COUNT_SHIFT)
@@ -169,6 +163,12 @@ typedef struct {
 	uint64_t requested; /* bytes asked for by those calls */
 } class_counts_t;
 
+/*
+ * A thread heap. Only the owner touches the plain fields; other threads
+ * touch remote_pages (atomic) and, for inspection, the segment list under
+ * seg_lock. Heaps are never unmapped: a heap of an exited thread goes to
+ * the abandoned pool and is adopted by the next thread that starts.
+ */
 typedef struct heap_s {
 	page_t *direct[DIRECT_COUNT]; /* by (size+15)/16: page to allocate from */
 	uint64_t tally[DIRECT_COUNT]; /* by (size+15)/16: fast-path mallocs, packed */
