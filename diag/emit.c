@@ -247,10 +247,19 @@ static uint64_t class_bytes(const mallard_stats_class_t *c)
 	return c->live_blocks * c->size;
 }
 
+/* A class by its exact block size: "48 B", "1280 B", "8 KiB". */
+static size_t fmt_class_size(char *out, uint64_t size)
+{
+	bool kib = size >= 1024 && size % 1024 == 0;
+	size_t n = fmt_u64(out, kib ? size / 1024 : size);
+	strcpy(out + n, kib ? " KiB" : " B");
+	return n + (kib ? 4 : 2);
+}
+
 static void emit_text_class_row(emitter_t *e, const mallard_stats_class_t *c)
 {
 	char name[32];
-	fmt_bytes(name, c->size);
+	fmt_class_size(name, c->size);
 	char ext[32];
 	fmt_percent(ext, c->active - (c->active < class_bytes(c) ? c->active : class_bytes(c)), c->active);
 	emit_col(e, name, 9);
