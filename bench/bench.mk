@@ -43,5 +43,5 @@ EXTRA_DIST += bench/smoke.sh bench/compare bench/callgrind bench/purge-compare \
 	bench/workloads/regex_scan.py bench/workloads/generators_coroutines.py \
 	bench/workloads/class_sim.py bench/workloads/service_loop.py \
 	bench/workloads/frag_cache.py bench/workloads/tables.lua \
-	bench/workloads/strings.lua bench/workloads/objects.lua \
+	bench/workloads/strings.lua bench/workloads/objects.lua bench/workloads/common.lua \
 	bench/workloads/check-workloads.sh

@@ -3,7 +3,8 @@
 # the same work with and without mallard. Prints TAP; times nothing.
 #
 # Every bench/workloads/*.py (but common.py) runs with --scale 0.05 under
-# python3 with PYTHONMALLOC=malloc, and every *.lua under lua5.4:
+# python3 with PYTHONMALLOC=malloc, and every *.lua (but common.lua) under
+# lua5.4:
 # - plain (the C library's malloc): exit status 0 and the lines `checksum`,
 #   `peak_rss_kib` and `rss_end_kib` are printed;
 # - under LD_PRELOAD=$MALLARD_LIB, when that file exists: exit status 0, no
@@ -87,7 +88,7 @@ fi
 workloads=
 for f in "$wl_dir"/*.py "$wl_dir"/*.lua; do
     case ${f##*/} in
-    common.py | '*.py' | '*.lua') ;;
+    common.py | common.lua | '*.py' | '*.lua') ;;
     *) workloads="$workloads ${f##*/}" ;;
     esac
 done
