@@ -128,7 +128,7 @@ MALLARD_HOT void *alloc_malloc(size_t size)
 			block_t *next = block->next;
 			page->free = next;
 			page->used++;
-			__builtin_prefetch(next, 1);
+			block_prefetch(next);
 			if (config_stats)
 				heap->tally[(size + 15) >> 4] += TALLY_ONE + size;
 			return block;

@@ -37,6 +37,8 @@
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
+#include "alloc/prefetch.h"
+
 #ifndef MALLARD_DEBUG
 #define MALLARD_DEBUG 0
 #endif
@@ -158,8 +160,9 @@ typedef enum { HEAP_OWNED = 1, HEAP_ABANDONED = 2, HEAP_DEAD = 3 } heap_state_t;
 /* Always compiled; --disable-stats makes the counting dead code. */
 static const bool config_stats = MALLARD_STATS_ENABLED;
 
+/* 8-aligned on i386 too, like tally[]: inspectors load them atomically. */
 typedef struct {
-	uint64_t mallocs;   /* blocks allocated */
+	_Alignas(8) uint64_t mallocs; /* blocks allocated */
 	uint64_t requested; /* bytes asked for by those calls */
 } class_counts_t;
 
@@ -171,7 +174,7 @@ typedef struct {
  */
 typedef struct heap_s {
 	page_t *direct[DIRECT_COUNT]; /* by (size+15)/16: page to allocate from */
-	uint64_t tally[DIRECT_COUNT]; /* by (size+15)/16: fast-path mallocs, packed */
+	_Alignas(8) uint64_t tally[DIRECT_COUNT]; /* by (size+15)/16: fast-path mallocs, packed */
 	class_counts_t counts[CLASS_COUNT + 1]; /* slow-path mallocs, and folded tallies */
 	class_counts_t large_counts;  /* large blocks (spans of slices) */
 	page_queue_t queues[CLASS_COUNT + 1];

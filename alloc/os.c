@@ -6,6 +6,9 @@
 #include <errno.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#if PREFETCH_CHECKED
+#include <cpuid.h>
+#endif
 
 static size_t os_page_size_value = 4096;
 
@@ -14,6 +17,11 @@ static void os_init(void)
 	long ps = sysconf(_SC_PAGESIZE);
 	if (ps > 0 && (ps & (ps - 1)) == 0)
 		os_page_size_value = (size_t)ps;
+#if PREFETCH_CHECKED
+	unsigned eax, ebx, ecx, edx;
+	if (__get_cpuid(1, &eax, &ebx, &ecx, &edx) && (edx & bit_SSE))
+		cpu_has_prefetch = true;
+#endif
 }
 
 static size_t os_page_size(void)

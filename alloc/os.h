@@ -12,7 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Reads the page size (sysconf); call once before anything else. */
+/* Reads the page size (sysconf) and, where prefetch.h asks, whether the
+ * CPU can prefetch; call once before anything else. */
 static void os_init(void);
 static size_t os_page_size(void);
 
