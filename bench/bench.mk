@@ -1,5 +1,5 @@
 # bench/bench.mk - benchmark programs, the smoke test that runs them, and the
-# scripts that compare allocators (bench/compare, bench/callgrind,
+# scripts that compare allocators (bench/run, bench/compare, bench/callgrind,
 # bench/purge-compare; see their --help).
 #
 # The programs are plain C linked against libc and pthread only - never
@@ -33,10 +33,25 @@ bench_purge_CFLAGS = $(BENCH_FLAGS)
 bench_purge_LDADD =
 
 # Run each program and interpreter workload once, tiny, normally and under
-# LD_PRELOAD=$MALLARD_LIB (TAP, no timing).
-TESTS += bench/smoke.sh bench/workloads/check-workloads.sh
+# LD_PRELOAD=$MALLARD_LIB (TAP, no timing); run bench/run end to end on one
+# tiny benchmark and check its files and arithmetic (no timing either).
+TESTS += bench/smoke.sh bench/workloads/check-workloads.sh bench/run-selftest.sh
+
+# make bench: every benchmark under every allocator, for this build directory
+# (bench/run; half an hour on 2 cores, BENCH_ARGS=--quick for a few minutes).
+# A 32-bit build runs the 32-bit set. .PHONY: the build tree has a bench/
+# directory.
+.PHONY: bench
+bench: all
+	@m32=; if test '$(MALLARD_HOST_BITS)' = 32; then m32=--m32; fi; \
+	echo "$(srcdir)/bench/run --build $(abs_builddir) $$m32 $(BENCH_ARGS)"; \
+	$(srcdir)/bench/run --build '$(abs_builddir)' $$m32 $(BENCH_ARGS)
 
 EXTRA_DIST += bench/smoke.sh bench/compare bench/callgrind bench/purge-compare \
+	bench/run bench/run-selftest.sh bench/runner/__init__.py bench/runner/benchmarks.py \
+	bench/runner/check_units.py bench/runner/discover.py bench/runner/measure.py \
+	bench/runner/progress.py \
+	bench/runner/report.py bench/runner/stats.py bench/runner/svg.py \
 	bench/workloads/objects.py quickstart tests/run-all \
 	bench/workloads/README.md bench/workloads/common.py \
 	bench/workloads/dicts_strings.py bench/workloads/json_roundtrip.py \

@@ -1,0 +1,11 @@
+"""bench/runner - the parts of bench/run, one job per module:
+
+  discover    where the build, the allocator libraries and the interpreters
+              are; what machine this is
+  benchmarks  each benchmark's command and how its output becomes rows
+  measure     running one program once: wall time, CPU time, peak RSS
+  progress    the line per run and the time left
+  stats       median, spread, ratio, geometric mean
+  report      results.csv, meta.json, report.md, summary.md
+  svg         the ratio charts
+"""

@@ -1,0 +1,278 @@
+"""discover - where the things bench/run measures are, and what machine it is.
+
+- the build directory (holding bench/churn of the wanted word size, like
+  bench/compare finds it), and the programs in it;
+- the allocator libraries (Debian's packages, 64- or 32-bit);
+- the interpreters: /usr/bin/python3 and lua5.4, or for --m32 the i386
+  ones tests/setup-i386-programs.sh unpacks into BUILD/i386-programs;
+- the machine, the packages and the commit, for the report.
+
+Nothing here runs a benchmark. Errors that stop the run raise RunnerError
+(one line for the user); what only drops a part is returned as a warning.
+"""
+
+import os
+import platform
+import shutil
+import subprocess
+
+
+class RunnerError(Exception):
+    """A setup problem: bench/run prints the message on one line, exit 2."""
+
+
+ALLOCATORS = ("glibc", "jemalloc", "mimalloc", "tcmalloc", "mallard")
+
+# Debian's sonames, in /usr/lib/<multiarch>/
+PEER_LIBS = {
+    "jemalloc": "libjemalloc.so.2",
+    "mimalloc": "libmimalloc.so.2",
+    "tcmalloc": "libtcmalloc_minimal.so.4",
+}
+MULTIARCH = {64: "x86_64-linux-gnu", 32: "i386-linux-gnu"}
+
+# build directories tried, in order, under the source tree (bench/compare's
+# list, plus the short names)
+BUILD_DIRS = ("build", "build{bits}", "build-bench", "build64", "build32",
+              "b{bits}", "b64", "b32", ".")
+
+
+def elf_bits(path):
+    """32 or 64 for an ELF file (symlinks followed), else None."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(5)
+    except OSError:
+        return None
+    if len(head) < 5 or head[:4] != b"\x7fELF":
+        return None
+    return {1: 32, 2: 64}.get(head[4])
+
+
+def _is_build(d, bits):
+    return elf_bits(os.path.join(d, "bench", "churn")) == bits
+
+
+def find_build(root, bits, given):
+    """The build directory (absolute): GIVEN, or the current directory, or
+    the first of BUILD_DIRS under ROOT, whose bench/churn is a BITS-bit
+    program."""
+    if given:
+        d = os.path.abspath(given)
+        if not os.path.isdir(d):
+            raise RunnerError(f"--build {given}: no such directory")
+        churn = os.path.join(d, "bench", "churn")
+        if not os.path.exists(churn):
+            raise RunnerError(f"{churn} not found: not a build directory, or not built yet (run make there)")
+        if not _is_build(d, bits):
+            raise RunnerError(f"{churn} is not a {bits}-bit program"
+                              + (" (--m32 needs the 32-bit build)" if bits == 32 else " (pass --m32 for a 32-bit build)"))
+        return d
+    if _is_build(os.getcwd(), bits):
+        return os.getcwd()
+    for name in BUILD_DIRS:
+        d = os.path.join(root, name.format(bits=bits))
+        if _is_build(d, bits):
+            return os.path.normpath(d)
+    raise RunnerError(f"no {bits}-bit build with bench/churn under {root}; build first (see quickstart) or pass --build DIR")
+
+
+def allocator_libs(bits, build, wanted):
+    """{name: library path ('' for glibc)} for the allocators of WANTED that
+    are there, in WANTED's order, and a list of warnings for the others."""
+    libs, warnings = {}, []
+    sysdir = os.path.join("/usr/lib", MULTIARCH[bits])
+    for name in wanted:
+        if name == "glibc":
+            libs[name] = ""
+            continue
+        if name == "mallard":
+            path = os.path.join(build, ".libs", "libmallard.so")
+        else:
+            path = os.path.join(sysdir, PEER_LIBS[name])
+        if not os.path.exists(path):
+            warnings.append(f"{name}: {path} not found - skipped")
+            continue
+        if elf_bits(path) != bits:
+            warnings.append(f"{name}: {path} is not a {bits}-bit library - skipped")
+            continue
+        libs[name] = os.path.realpath(path)
+    return libs, warnings
+
+
+def build_programs(build):
+    """The programs bench/run takes from the build directory (paths; they
+    may not exist)."""
+    return {
+        "churn": os.path.join(build, "bench", "churn"),
+        "gbench": os.path.join(build, "bench", "gbench", "mallard-gbench"),
+        "replay": os.path.join(build, "mallard-replay"),
+        "trace_lib": os.path.join(build, ".libs", "libmallard-trace.so"),
+    }
+
+
+class Interpreter:
+    """An interpreter to run workloads with: the program, the environment
+    it needs (PYTHONHOME, LD_LIBRARY_PATH for the private i386 ones), its
+    version; or why there is none (why)."""
+
+    def __init__(self, lang, path=None, env=None, why=None):
+        self.lang, self.path, self.env, self.why = lang, path, env or {}, why
+        self.version = None
+
+
+def _ask(interp, argv):
+    """(answer, None) from running the interpreter, or (None, why not)."""
+    env = dict(os.environ)
+    env.update(interp.env)
+    try:
+        p = subprocess.run([interp.path] + argv, env=env, capture_output=True,
+                           text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return None, f"{interp.path} does not start: {e}"
+    if p.returncode != 0:
+        first = (p.stderr.strip().splitlines() or ["exit status %d" % p.returncode])[0]
+        return None, f"{interp.path} does not start: {first}"
+    return (p.stdout + p.stderr).strip(), None
+
+
+def interpreters(bits, build):
+    """{'python': Interpreter, 'lua': Interpreter}, as
+    bench/workloads/check-workloads.sh finds them."""
+    res = {}
+    if bits == 32:
+        i386 = os.environ.get("MALLARD_I386_PROGRAMS") or os.path.join(build, "i386-programs")
+        ld = f"{i386}/lib/i386-linux-gnu:{i386}/usr/lib/i386-linux-gnu"
+        hint = "run 'make setup-i386-programs' in the 32-bit build first (tests/setup-i386-programs.sh)"
+        for lang, rel, extra in (("python", "usr/bin/python3.11", {"PYTHONHOME": f"{i386}/usr"}),
+                                 ("lua", "usr/bin/lua5.4", {})):
+            path = os.path.join(i386, rel)
+            if os.access(path, os.X_OK):
+                env = {"LD_LIBRARY_PATH": ld}
+                env.update(extra)
+                res[lang] = Interpreter(lang, path, env)
+            else:
+                res[lang] = Interpreter(lang, why=f"no i386 {os.path.basename(rel)} at {path}; {hint}")
+    else:
+        py = os.environ.get("PYTHON") or ("/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK) else shutil.which("python3"))
+        res["python"] = Interpreter("python", py) if py else Interpreter("python", why="python3 is not installed")
+        lua = os.environ.get("LUA") or shutil.which("lua5.4")
+        res["lua"] = Interpreter("lua", lua) if lua else Interpreter("lua", why="lua5.4 is not installed (apt-get install lua5.4)")
+    probes = {
+        "python": ["-c", "import sys; print(sys.version.split()[0], 64 if sys.maxsize > 2**32 else 32)"],
+        "lua": ["-e", "print(_VERSION:match('%d+%.%d+'), string.packsize('T') * 8)"],
+    }
+    for lang, it in res.items():
+        if it.path is None:
+            continue
+        out, why = _ask(it, probes[lang])
+        if why:
+            it.why, it.path = why, None
+            continue
+        try:
+            version, word = out.split()
+        except ValueError:
+            it.why, it.path = f"{it.path}: unexpected answer {out!r} to a version probe", None
+            continue
+        if int(word) != bits:
+            it.why, it.path = f"{it.path} is a {word}-bit interpreter, not {bits}-bit", None
+            continue
+        it.version = version
+        if lang == "lua":
+            v, _ = _ask(it, ["-v"])
+            if v:
+                it.version = v.split("  ")[0]
+    return res
+
+
+def _cmd(argv):
+    try:
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return p.stdout.strip() if p.returncode == 0 else None
+
+
+def package_of(path):
+    """'package version' of the Debian package that installed PATH, or None."""
+    for p in dict.fromkeys((os.path.realpath(path), path)):
+        out = _cmd(["dpkg-query", "-S", p])
+        if out:
+            pkg = out.splitlines()[0].split(": ")[0].split(", ")[0]
+            ver = _cmd(["dpkg-query", "-W", "-f=${Version}", pkg])
+            return f"{pkg} {ver}" if ver else pkg
+    return None
+
+
+def git_commit(root):
+    """Short commit of the source tree, '+dirty' when tracked files changed."""
+    head = _cmd(["git", "-C", root, "rev-parse", "--short", "HEAD"])
+    if not head:
+        return "unknown (not a git checkout)"
+    dirty = _cmd(["git", "-C", root, "status", "--porcelain", "--untracked-files=no"])
+    return head + ("+dirty" if dirty else "")
+
+
+def machine(root, build, bits, libs, interps, progs):
+    """[(key, value)] describing the machine and the software measured."""
+    info = []
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    ncpu = os.cpu_count()
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        usable = ncpu
+    info.append(("CPU", f"{cpu}, {ncpu} logical CPUs ({usable} usable)"))
+    try:
+        with open("/proc/meminfo") as f:
+            kib = int(f.readline().split()[1])
+        info.append(("memory", f"{kib / 1048576:.1f} GiB"))
+    except (OSError, ValueError, IndexError):
+        pass
+    info.append(("kernel", f"{platform.system()} {platform.release()} {platform.machine()}"))
+    distro = "unknown"
+    try:
+        with open("/etc/os-release") as f:
+            for line in f:
+                if line.startswith("PRETTY_NAME="):
+                    distro = line.split("=", 1)[1].strip().strip('"')
+    except OSError:
+        pass
+    info.append(("distribution", distro))
+    libc = f"/lib/{MULTIARCH[bits]}/libc.so.6"  # the name dpkg knows (usrmerge)
+    info.append(("glibc", package_of(libc) or platform.libc_ver()[1] or "unknown"))
+    for name, path in libs.items():
+        if name in ("glibc", "mallard"):
+            continue
+        info.append((name, f"{package_of(path) or 'not from a package'} ({path})"))
+    info.append(("mallard", f"git {git_commit(root)}, {libs.get('mallard') or 'not measured'}"))
+    conf = _cmd([os.path.join(build, "config.status"), "--config"])
+    info.append(("build", f"{build}, {bits}-bit" + (f", configure {conf}" if conf else "")))
+    for lang, it in interps.items():
+        if it.path:
+            pkg = package_of(it.path) if not it.env else None
+            info.append((lang, f"{it.version} ({it.path}" + (f", {pkg}" if pkg else "") + ")"))
+        else:
+            info.append((lang, f"none: {it.why}"))
+    gb = progs["gbench"]
+    if os.path.exists(gb):
+        lib = None
+        out = _cmd(["ldd", gb]) or ""
+        for line in out.splitlines():
+            if "libbenchmark" in line and "=>" in line:
+                lib = line.split("=>")[1].split("(")[0].strip()
+        info.append(("Google Benchmark", (package_of(lib) if lib else None) or "linked statically or unknown"))
+    try:
+        with open("/proc/loadavg") as f:
+            info.append(("load average at start", " ".join(f.read().split()[:3])))
+    except OSError:
+        pass
+    return info
