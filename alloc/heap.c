@@ -321,6 +321,28 @@ static bool heap_collect_abandoned(bool force)
 	return released;
 }
 
+/* Purges what is due in the heaps of other threads whose owners have not
+ * run their maintenance for two purge delays: a thread that freed a lot and
+ * then blocks (on a lock, a queue, a join) allocates nothing, so its own
+ * slow paths never come to purge its freed pages. Runs at the sweep, every
+ * half purge delay, of any thread that is active. */
+static void heap_purge_idle(heap_t *self, uint64_t now)
+{
+	long delay = options.purge_delay_ms;
+	if (delay < 0)
+		return;
+	pthread_mutex_lock(&heap_registry_lock);
+	for (heap_t *h = heap_registry; h; h = h->next_all) {
+		if (h == self || h->state != HEAP_OWNED)
+			continue;
+		uint64_t due = __atomic_load_n(&h->purge_at_ms, __ATOMIC_RELAXED);
+		uint64_t seen = atomic_load_explicit(&h->maintained_ms, memory_order_relaxed);
+		if (due != 0 && now >= due && now - seen >= 2 * (uint64_t)delay)
+			segment_purge_heap_try(h, now);
+	}
+	pthread_mutex_unlock(&heap_registry_lock);
+}
+
 /* Folds the fast path's packed tallies whose byte part is half full into
  * the wide per-class counters. Run every HEAP_KEPT_SWEEP_MS: a tally takes
  * 2^28 calls at the least to get there. */
@@ -340,8 +362,9 @@ static void heap_stats_fold(heap_t *heap)
 /* Runs on allocation slow paths: takes back remote pages and, every 16th
  * time, looks at the clock. Every HEAP_KEPT_SWEEP_MS it frees empty kept
  * pages; every half purge delay (HEAP_KEPT_SWEEP_MS at the least) it sweeps
- * every queued page for empty ones (emptied by remote frees) and the
- * abandoned heaps; the purge of freed slices follows when due. */
+ * every queued page for empty ones (emptied by remote frees), the
+ * abandoned heaps and the heaps of idle threads; the purge of freed slices
+ * follows when due. */
 #define HEAP_KEPT_SWEEP_MS 10
 
 static void heap_maintain(heap_t *heap)
@@ -357,6 +380,7 @@ static void heap_maintain(heap_t *heap)
 		return;
 	}
 	uint64_t now = clock_now_ms();
+	atomic_store_explicit(&heap->maintained_ms, now, memory_order_relaxed);
 	if (now >= heap->kept_sweep_at_ms) {
 		heap->kept_sweep_at_ms = now + HEAP_KEPT_SWEEP_MS;
 		heap_free_empty_kept_pages(heap);
@@ -368,8 +392,10 @@ static void heap_maintain(heap_t *heap)
 		heap->sweep_at_ms = now + (uint64_t)(delay > 2 * HEAP_KEPT_SWEEP_MS ? delay / 2 : HEAP_KEPT_SWEEP_MS);
 		heap_free_empty_pages(heap);
 		heap_collect_abandoned(false);
+		heap_purge_idle(heap, now);
 	}
-	if (heap->purge_at_ms != 0 && now >= heap->purge_at_ms)
+	uint64_t due = __atomic_load_n(&heap->purge_at_ms, __ATOMIC_RELAXED);
+	if (due != 0 && now >= due)
 		segment_purge_heap(heap, now, false);
 	if (atomic_load_explicit(&huge_cache_count, memory_order_relaxed))
 		segment_huge_cache_expire(now, false);
@@ -407,6 +433,7 @@ static heap_t *heap_new_locked(void)
 	for (unsigned i = 0; i < DIRECT_COUNT; i++)
 		heap->direct[i] = &page_empty;
 	pthread_mutex_init(&heap->seg_lock, NULL);
+	pthread_mutex_init(&heap->slice_lock, NULL);
 	heap->free_countdown = HEAP_FREE_BEAT;
 	heap->trim_epoch = atomic_load_explicit(&heap_trim_epoch, memory_order_relaxed);
 	heap->next_all = heap_registry;

@@ -103,6 +103,7 @@ static void process_fork_child(void)
 		if (h->state == HEAP_OWNED && h != tls_heap)
 			h->state = HEAP_DEAD;
 		pthread_mutex_init(&h->seg_lock, NULL);
+		pthread_mutex_init(&h->slice_lock, NULL);
 	}
 	pthread_mutex_init(&heap_registry_lock, NULL);
 	pthread_mutex_init(&emit_fd_lock, NULL);

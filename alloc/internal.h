@@ -184,7 +184,15 @@ typedef struct heap_s {
 	segment_t *segments, *segments_tail;
 	segment_t *purge_list;        /* segments with purge_at_ms != 0 */
 	pthread_mutex_t seg_lock;     /* guards `segments` against inspectors */
-	uint64_t purge_at_ms;         /* earliest segment purge_at; 0: none */
+	/* Guards the slice masks of this heap's segments and the purge list:
+	 * the owner holds it for each span operation and purge, and another
+	 * thread may take it (trylock) to purge the heap of an idle owner. */
+	pthread_mutex_t slice_lock;
+	_Atomic uint64_t maintained_ms; /* owner's last maintenance (clock_now_ms) */
+	/* Earliest segment purge_at; 0: none. Written under slice_lock, read
+	 * without it (relaxed) by the owner's maintenance: a stale value only
+	 * makes it look at the purge list early or a little late. */
+	_Alignas(8) uint64_t purge_at_ms;
 	uint64_t sweep_at_ms;         /* next sweep of all queued pages */
 	uint64_t kept_sweep_at_ms;    /* next look at the kept (first) pages */
 	uint32_t maintain_tick;

@@ -256,8 +256,8 @@ static uint64_t segment_run_mask(unsigned first, unsigned count)
 
 /* Takes a span of `count` slices from the heap's segments (a new segment if
  * none has room) and returns its head page, zeroed but for slice_count and
- * area. Spans of more than one slice never use slice 0. */
-static page_t *segment_span_alloc(heap_t *heap, unsigned count)
+ * area. Spans of more than one slice never use slice 0. Under slice_lock. */
+static page_t *segment_span_alloc_locked(heap_t *heap, unsigned count)
 {
 	uint64_t avoid = count > 1 ? 1 : 0;
 	segment_t *seg;
@@ -305,8 +305,8 @@ static page_t *segment_span_alloc(heap_t *heap, unsigned count)
 
 /* Grows the span of head page `page` to `count` slices in place, if the
  * slices after it are free (dirty or purged, both are fine to hand out).
- * Owner only: the masks are the heap's. The caller fixes the block size. */
-static bool segment_span_grow(heap_t *heap, page_t *page, unsigned count)
+ * Owner only, under slice_lock. The caller fixes the block size. */
+static bool segment_span_grow_locked(heap_t *heap, page_t *page, unsigned count)
 {
 	segment_t *seg = segment_of(page);
 	unsigned first = (unsigned)(page - seg->pages);
@@ -340,8 +340,9 @@ static size_t segment_span_bytes(const page_t *page)
 	return (size_t)(end - page->area);
 }
 
-/* Returns a page's span to its segment; the slices are dirty until purged. */
-static void segment_span_free(heap_t *heap, page_t *page)
+/* Returns a page's span to its segment; the slices are dirty until purged.
+ * Under slice_lock. */
+static void segment_span_free_locked(heap_t *heap, page_t *page)
 {
 	segment_t *seg = segment_of(page);
 	unsigned first = (unsigned)(page - seg->pages);
@@ -360,7 +361,7 @@ static void segment_span_free(heap_t *heap, page_t *page)
 	if (seg->purge_at_ms == 0 && options.purge_delay_ms >= 0) {
 		seg->purge_at_ms = clock_now_ms() + (uint64_t)options.purge_delay_ms;
 		if (heap->purge_at_ms == 0 || seg->purge_at_ms < heap->purge_at_ms)
-			heap->purge_at_ms = seg->purge_at_ms;
+			__atomic_store_n(&heap->purge_at_ms, seg->purge_at_ms, __ATOMIC_RELAXED);
 		seg->purge_next = heap->purge_list;
 		heap->purge_list = seg;
 	}
@@ -369,8 +370,9 @@ static void segment_span_free(heap_t *heap, page_t *page)
 /* Purges the heap's segments whose time has come (all of them if `force`),
  * releasing those left empty. Returns true if anything was given back.
  * Without `force` only the purge list is walked: the cost follows the
- * segments that have something to give back, not all of them. */
-static bool segment_purge_heap(heap_t *heap, uint64_t now, bool force)
+ * segments that have something to give back, not all of them. Under
+ * slice_lock (by the owner, or by a thread purging for an idle owner). */
+static bool segment_purge_heap_locked(heap_t *heap, uint64_t now, bool force)
 {
 	bool released = false;
 	if (force) {
@@ -387,7 +389,7 @@ static bool segment_purge_heap(heap_t *heap, uint64_t now, bool force)
 			seg = next;
 		}
 		heap->purge_list = NULL;
-		heap->purge_at_ms = 0;
+		__atomic_store_n(&heap->purge_at_ms, 0, __ATOMIC_RELAXED);
 		return released;
 	}
 	uint64_t next_due = 0;
@@ -408,7 +410,52 @@ static bool segment_purge_heap(heap_t *heap, uint64_t now, bool force)
 			segment_purge_dirty(seg);
 		released = true;
 	}
-	heap->purge_at_ms = next_due;
+	__atomic_store_n(&heap->purge_at_ms, next_due, __ATOMIC_RELAXED);
+	return released;
+}
+
+/* The span operations and purges as the heap code calls them: each under
+ * the heap's slice_lock, uncontended unless another thread is purging this
+ * heap for an idle owner (heap_purge_idle). */
+static page_t *segment_span_alloc(heap_t *heap, unsigned count)
+{
+	pthread_mutex_lock(&heap->slice_lock);
+	page_t *page = segment_span_alloc_locked(heap, count);
+	pthread_mutex_unlock(&heap->slice_lock);
+	return page;
+}
+
+static bool segment_span_grow(heap_t *heap, page_t *page, unsigned count)
+{
+	pthread_mutex_lock(&heap->slice_lock);
+	bool grown = segment_span_grow_locked(heap, page, count);
+	pthread_mutex_unlock(&heap->slice_lock);
+	return grown;
+}
+
+static void segment_span_free(heap_t *heap, page_t *page)
+{
+	pthread_mutex_lock(&heap->slice_lock);
+	segment_span_free_locked(heap, page);
+	pthread_mutex_unlock(&heap->slice_lock);
+}
+
+static bool segment_purge_heap(heap_t *heap, uint64_t now, bool force)
+{
+	pthread_mutex_lock(&heap->slice_lock);
+	bool released = segment_purge_heap_locked(heap, now, force);
+	pthread_mutex_unlock(&heap->slice_lock);
+	return released;
+}
+
+/* Purges what is due in another thread's heap, unless its owner is in a
+ * span operation right now (then the owner is not idle anyway). */
+static bool segment_purge_heap_try(heap_t *heap, uint64_t now)
+{
+	if (pthread_mutex_trylock(&heap->slice_lock) != 0)
+		return false;
+	bool released = segment_purge_heap_locked(heap, now, false);
+	pthread_mutex_unlock(&heap->slice_lock);
 	return released;
 }
 

@@ -1,6 +1,7 @@
 # tests/stress.mk - stress tests: threads, cross-thread frees, thread churn,
-# fork under threads, 32-bit address space. Each program runs in a few
-# seconds on 2 cores and arms a watchdog so that a deadlock fails it.
+# fork under threads, 32-bit address space, the memory of an idle thread
+# purged by the others. Each program runs in a few seconds on 2 cores and
+# arms a watchdog so that a deadlock fails it.
 
 if HAVE_CMOCKA
 STRESS_TESTS = \
@@ -8,7 +9,8 @@ STRESS_TESTS = \
 	tests/stress/test_crossthread \
 	tests/stress/test_churn \
 	tests/stress/test_fork \
-	tests/stress/test_addrspace
+	tests/stress/test_addrspace \
+	tests/stress/test_idle_purge
 
 check_PROGRAMS += $(STRESS_TESTS)
 TESTS += $(STRESS_TESTS)
@@ -44,4 +46,8 @@ tests_stress_test_addrspace_SOURCES = tests/stress/test_addrspace.c $(STRESS_COM
 tests_stress_test_addrspace_CFLAGS = $(STRESS_COMPILE_FLAGS)
 tests_stress_test_addrspace_LDFLAGS = $(STRESS_LINK_FLAGS)
 tests_stress_test_addrspace_LDADD = $(STRESS_LIBS)
+tests_stress_test_idle_purge_SOURCES = tests/stress/test_idle_purge.c $(STRESS_COMMON)
+tests_stress_test_idle_purge_CFLAGS = $(STRESS_COMPILE_FLAGS)
+tests_stress_test_idle_purge_LDFLAGS = $(STRESS_LINK_FLAGS)
+tests_stress_test_idle_purge_LDADD = $(STRESS_LIBS)
 endif
