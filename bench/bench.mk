@@ -48,6 +48,7 @@ bench: all
 	$(srcdir)/bench/run --build '$(abs_builddir)' $$m32 $(BENCH_ARGS)
 
 EXTRA_DIST += bench/smoke.sh bench/compare bench/callgrind bench/purge-compare \
+	bench/cpython/build bench/cpython/README.md tests/cpython/check-cpython.sh \
 	bench/run bench/run-selftest.sh bench/runner/__init__.py bench/runner/benchmarks.py \
 	bench/runner/check_units.py bench/runner/discover.py bench/runner/measure.py \
 	bench/runner/progress.py \
