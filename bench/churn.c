@@ -64,19 +64,6 @@ static void rng_seed(rng_t *r, uint64_t seed, unsigned idx)
 	r->s = z ? z : 1;
 }
 
-/* Interpreter-like small sizes: half 16-64, then thinning out to 512. */
-static size_t small_size(rng_t *r)
-{
-	uint32_t c = rng_below(r, 100);
-	if (c < 50)
-		return 16 + rng_below(r, 49);
-	if (c < 80)
-		return 65 + rng_below(r, 64);
-	if (c < 95)
-		return 129 + rng_below(r, 128);
-	return 257 + rng_below(r, 256);
-}
-
 /* A block stores its size in its first word and a tag in its last byte. */
 typedef struct block {
 	size_t size;
@@ -208,7 +195,7 @@ static void *churn_thread(void *arg)
 				handoff(t, old);
 			else
 				block_free(old);
-			slots[i] = block_new(small_size(&rng));
+			slots[i] = block_new(rng_small_size(&rng));
 			ops++;
 		} else if (what < 1023) {
 			/* burst of temporaries, a few survive for long */

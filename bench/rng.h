@@ -6,6 +6,7 @@
 #ifndef MALLARD_BENCH_RNG_H
 #define MALLARD_BENCH_RNG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct {
@@ -26,6 +27,20 @@ static inline uint64_t rng_next(rng_t *r)
 static inline uint32_t rng_below(rng_t *r, uint32_t n)
 {
 	return (uint32_t)((rng_next(r) >> 32) % n);
+}
+
+/* Interpreter-like small sizes: half 16-64, then thinning out to 512
+ * (bench/churn and the gbench interpreter mix draw the same mix). */
+static inline size_t rng_small_size(rng_t *r)
+{
+	uint32_t c = rng_below(r, 100);
+	if (c < 50)
+		return 16 + rng_below(r, 49);
+	if (c < 80)
+		return 65 + rng_below(r, 64);
+	if (c < 95)
+		return 129 + rng_below(r, 128);
+	return 257 + rng_below(r, 256);
 }
 
 #endif /* MALLARD_BENCH_RNG_H */

@@ -50,19 +50,6 @@ struct mix {
 static void *live[LIVE_MAX];
 static void *survivors[SURVIVORS];
 
-/* Interpreter-like small sizes (bench/churn.c): half 16-64, thinning out to 512. */
-static size_t small_size(rng_t *r)
-{
-	uint32_t c = rng_below(r, 100);
-	if (c < 50)
-		return 16 + rng_below(r, 49);
-	if (c < 80)
-		return 65 + rng_below(r, 64);
-	if (c < 95)
-		return 129 + rng_below(r, 128);
-	return 257 + rng_below(r, 256);
-}
-
 static void *obj_new(struct mix *m, size_t size)
 {
 	void *p = malloc(size);
@@ -79,7 +66,7 @@ static void step_slot(struct mix *m)
 {
 	uint32_t i = rng_below(&m->rng, m->nlive);
 	free(live[i]);
-	live[i] = obj_new(m, small_size(&m->rng));
+	live[i] = obj_new(m, rng_small_size(&m->rng));
 }
 
 static void step_burst(struct mix *m)
@@ -129,7 +116,7 @@ static void bm_interp_mix(gb_state *st, int64_t iters, int64_t arg)
 
 	gb_pause(st);
 	for (uint32_t i = 0; i < m.nlive; i++)
-		live[i] = obj_new(&m, small_size(&m.rng));
+		live[i] = obj_new(&m, rng_small_size(&m.rng));
 	memset(survivors, 0, sizeof(survivors));
 	m.ops = 0;
 	gb_resume(st);
