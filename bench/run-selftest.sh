@@ -27,55 +27,43 @@ run="$top_srcdir/bench/run"
 m32=
 [ "$bits" = 32 ] && m32=--m32
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mallard-run-selftest.XXXXXX") || exit 99
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 98' HUP INT TERM
+# TAP helpers and $work, a scratch directory removed on exit.
+# shellcheck source=tests/preload/common.sh
+. "$top_srcdir/tests/preload/common.sh"
 
-echo "1..9"
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $1"
-	shift
-	for f in "$@"; do
-		[ -s "$f" ] && sed -n '1,40s/^/#   /p' "$f"
-	done
-}
+tap_plan 9
 
-if "$py" "$top_srcdir/bench/runner/check_units.py" >"$tmp/units.out" 2>&1; then
-	ok "check_units.py: statistics, ratios, filter escape, chart XML"
+if "$py" "$top_srcdir/bench/runner/check_units.py" >"$work/units.out" 2>&1; then
+	tap_ok "check_units.py: statistics, ratios, filter escape, chart XML"
 else
-	not_ok "check_units.py" "$tmp/units.out"
+	tap_not_ok "check_units.py" "$work/units.out"
 fi
 
-"$py" "$run" --no-such-flag >"$tmp/bad.out" 2>"$tmp/bad.err"
+"$py" "$run" --no-such-flag >"$work/bad.out" 2>"$work/bad.err"
 rc=$?
-if [ $rc = 2 ] && grep -q '^usage: bench/run' "$tmp/bad.err" && ! grep -q Traceback "$tmp/bad.err" && [ ! -s "$tmp/bad.out" ]; then
-	ok "a bad flag: usage on stderr, status 2"
+if [ $rc = 2 ] && grep -q '^usage: bench/run' "$work/bad.err" && ! grep -q Traceback "$work/bad.err" && [ ! -s "$work/bad.out" ]; then
+	tap_ok "a bad flag: usage on stderr, status 2"
 else
-	not_ok "a bad flag: status $rc" "$tmp/bad.err"
+	tap_not_ok "a bad flag: status $rc" "$work/bad.err"
 fi
 
-"$py" "$run" $m32 --build "$tmp/no-such-build" >"$tmp/nobuild.out" 2>"$tmp/nobuild.err"
+"$py" "$run" $m32 --build "$work/no-such-build" >"$work/nobuild.out" 2>"$work/nobuild.err"
 rc=$?
-if [ $rc = 2 ] && [ "$(wc -l <"$tmp/nobuild.err")" = 1 ] && ! grep -q Traceback "$tmp/nobuild.err"; then
-	ok "a missing build: one line ($(cat "$tmp/nobuild.err")), status 2"
+if [ $rc = 2 ] && [ "$(wc -l <"$work/nobuild.err")" = 1 ] && ! grep -q Traceback "$work/nobuild.err"; then
+	tap_ok "a missing build: one line ($(cat "$work/nobuild.err")), status 2"
 else
-	not_ok "a missing build: status $rc" "$tmp/nobuild.err"
+	tap_not_ok "a missing build: status $rc" "$work/nobuild.err"
 fi
 
-out=$tmp/results
+out=$work/results
 # shellcheck disable=SC2086 # $m32 is empty or one word
 "$py" "$run" $m32 --quick --reps 1 --only '^churn-1t$' --allocators glibc,mallard \
-	--build "$top_builddir" --out "$out" --trace-dir "$tmp/traces" >"$tmp/run.out" 2>"$tmp/run.err"
+	--build "$top_builddir" --out "$out" --trace-dir "$work/traces" >"$work/run.out" 2>"$work/run.err"
 rc=$?
 if [ $rc = 0 ]; then
-	ok "bench/run --quick --reps 1 --only '^churn-1t\$' --allocators glibc,mallard"
+	tap_ok "bench/run --quick --reps 1 --only '^churn-1t\$' --allocators glibc,mallard"
 else
-	not_ok "bench/run --quick ...: status $rc" "$tmp/run.err" "$tmp/run.out"
+	tap_not_ok "bench/run --quick ...: status $rc" "$work/run.err" "$work/run.out"
 fi
 
 csv=$out/results.csv
@@ -83,38 +71,38 @@ if [ "$(head -n 1 "$csv" 2>/dev/null)" = "benchmark,allocator,bits,metric,value,
 	grep -q "^churn-1t,glibc,$bits,time_s,[0-9.e+-]*,1\$" "$csv" &&
 	grep -q "^churn-1t,mallard,$bits,time_s,[0-9.e+-]*,1\$" "$csv" &&
 	grep -q "^churn-1t,mallard,$bits,peak_rss_kib,[0-9]*,1\$" "$csv"; then
-	ok "results.csv: the header, time and peak RSS rows of glibc and mallard"
+	tap_ok "results.csv: the header, time and peak RSS rows of glibc and mallard"
 else
-	not_ok "results.csv: header or rows missing" "$csv"
+	tap_not_ok "results.csv: header or rows missing" "$csv"
 fi
 
 if grep -q '^| glibc | [0-9.]* | [0-9.]* | [0-9.]* |$' "$out/report.md" 2>/dev/null &&
 	grep -qi 'geometric mean' "$out/report.md"; then
-	ok "report.md has the geometric means"
+	tap_ok "report.md has the geometric means"
 else
-	not_ok "report.md: no geometric mean line" "$out/report.md"
+	tap_not_ok "report.md: no geometric mean line" "$out/report.md"
 fi
 
 if "$py" -c 'import sys, xml.etree.ElementTree as ET
 for f in sys.argv[1:]:
     if ET.parse(f).getroot().tag != "{http://www.w3.org/2000/svg}svg":
-        sys.exit(f + ": not an SVG document")' "$out/time_ratio.svg" "$out/rss_ratio.svg" >"$tmp/xml.err" 2>&1; then
-	ok "time_ratio.svg and rss_ratio.svg are well-formed SVG"
+        sys.exit(f + ": not an SVG document")' "$out/time_ratio.svg" "$out/rss_ratio.svg" >"$work/xml.err" 2>&1; then
+	tap_ok "time_ratio.svg and rss_ratio.svg are well-formed SVG"
 else
-	not_ok "the charts are not well-formed SVG" "$tmp/xml.err"
+	tap_not_ok "the charts are not well-formed SVG" "$work/xml.err"
 fi
 
 if grep -q '^| glibc |' "$out/summary.md" 2>/dev/null && grep -q 'time_ratio.svg' "$out/summary.md"; then
-	ok "summary.md: the table and the chart links"
+	tap_ok "summary.md: the table and the chart links"
 else
-	not_ok "summary.md" "$out/summary.md"
+	tap_not_ok "summary.md" "$out/summary.md"
 fi
 
-cp "$out/report.md" "$tmp/report.first"
-if "$py" "$run" --report "$out" >"$tmp/again.out" 2>"$tmp/again.err" && cmp -s "$out/report.md" "$tmp/report.first"; then
-	ok "--report writes the same report.md again"
+cp "$out/report.md" "$work/report.first"
+if "$py" "$run" --report "$out" >"$work/again.out" 2>"$work/again.err" && cmp -s "$out/report.md" "$work/report.first"; then
+	tap_ok "--report writes the same report.md again"
 else
-	not_ok "--report" "$tmp/again.err"
+	tap_not_ok "--report" "$work/again.err"
 fi
 
-[ $failed = 0 ]
+tap_done
