@@ -4,7 +4,8 @@
 # - bench/runner/check_units.py: median, geometric mean, ratios, the per-group
 #   means of a synthetic table, the filter escape, a chart is XML;
 # - a bad flag gives the usage on stderr and status 2, a missing build one
-#   line and status 2, neither a traceback;
+#   line and status 2, --cpython with no CPython built one line and status
+#   2, pymalloc without --cpython a usage error; never a traceback;
 # - bench/run --quick --reps 1 --only '^churn-1t$' --allocators glibc,mallard
 #   into a temporary directory: status 0; results.csv has the header and
 #   rows of both allocators; report.md has the geometric means; the two
@@ -31,7 +32,7 @@ m32=
 # shellcheck source=tests/preload/common.sh
 . "$top_srcdir/tests/preload/common.sh"
 
-tap_plan 9
+tap_plan 11
 
 if "$py" "$top_srcdir/bench/runner/check_units.py" >"$work/units.out" 2>&1; then
 	tap_ok "check_units.py: statistics, ratios, filter escape, chart XML"
@@ -53,6 +54,25 @@ if [ $rc = 2 ] && [ "$(wc -l <"$work/nobuild.err")" = 1 ] && ! grep -q Traceback
 	tap_ok "a missing build: one line ($(cat "$work/nobuild.err")), status 2"
 else
 	tap_not_ok "a missing build: status $rc" "$work/nobuild.err"
+fi
+
+# shellcheck disable=SC2086
+"$py" "$run" $m32 --cpython --cpython-work "$work/no-cpython" --build "$top_builddir" \
+	>"$work/nocpy.out" 2>"$work/nocpy.err"
+rc=$?
+if [ $rc = 2 ] && [ "$(wc -l <"$work/nocpy.err")" = 1 ] && grep -q 'bench/cpython/build' "$work/nocpy.err" &&
+	! grep -q Traceback "$work/nocpy.err"; then
+	tap_ok "--cpython with no CPython built: one line naming bench/cpython/build, status 2"
+else
+	tap_not_ok "--cpython with no CPython built: status $rc" "$work/nocpy.err"
+fi
+
+"$py" "$run" --allocators pymalloc,mallard >"$work/pym.out" 2>"$work/pym.err"
+rc=$?
+if [ $rc = 2 ] && grep -q "unknown allocator 'pymalloc'" "$work/pym.err" && ! grep -q Traceback "$work/pym.err"; then
+	tap_ok "pymalloc without --cpython: a usage error, status 2"
+else
+	tap_not_ok "pymalloc without --cpython: status $rc" "$work/pym.err"
 fi
 
 out=$work/results

@@ -678,7 +678,9 @@ def split_teardown(snapshots):
     The teardown is a tail of at most teardown_tail_max snapshots that ends
     with the exit report (an interval snapshot may land between the program
     freeing its heap and the exit report), each of them under teardown_share
-    of the allocated bytes of the snapshot before the tail."""
+    of the allocated bytes of the snapshot before the tail. The longest such
+    tail: an interval snapshot that caught the heap half freed is under half
+    the one before it, but the exit report is under half of it too."""
     n = len(snapshots)
     if n <= THRESHOLDS["min_snapshots"]:
         return snapshots, None
@@ -686,7 +688,7 @@ def split_teardown(snapshots):
     # snapshot (or, from writers without the key, the last one) can end one.
     if snapshots[-1].get("trigger", "exit") != "exit":
         return snapshots, None
-    for tail in range(1, min(THRESHOLDS["teardown_tail_max"], n - THRESHOLDS["min_snapshots"]) + 1):
+    for tail in range(min(THRESHOLDS["teardown_tail_max"], n - THRESHOLDS["min_snapshots"]), 0, -1):
         before = snapshots[-tail - 1]["totals"]["allocated"]
         if before >= THRESHOLDS["teardown_min_bytes"] and all(
                 x["totals"]["allocated"] < THRESHOLDS["teardown_share"] * before for x in snapshots[-tail:]):
@@ -755,6 +757,26 @@ def text_report(r):
     out += growth_text(r["classes"])
     out += ["", "verdict: " + r["verdict"]] + ["  " + e for e in r["evidence"]]
     return "\n".join(out) + "\n"
+
+
+def series_text(r):
+    """--series: the totals of every snapshot (the teardown ones too,
+    marked), one line each: how rss follows the live bytes over time."""
+    snaps = r["all_snapshots"]
+    out = ["", "totals per snapshot (MiB; ext. frag. = 1 - allocated/active)",
+           "  %8s %8s %9s %8s %9s %9s %8s %8s  %s" % ("uptime", "rss", "allocated", "active", "committed",
+                                                   "retention", "outside", "ext.frag", "")]
+    teardown = r["teardown"]
+    gone = False
+    for x in snaps:
+        gone = gone or x is teardown
+        t = x["totals"]
+        ext = 1 - t["allocated"] / t["active"] if t["active"] else 0.0
+        out.append("  %7.1fs %8.1f %9.1f %8.1f %9.1f %9.1f %8.1f %7.1f%%  %s" % (
+            uptime_s(x, snaps[0]), x["rss"] / MiB, t["allocated"] / MiB, t["active"] / MiB,
+            t["committed"] / MiB, (t["committed"] - t["active"]) / MiB, (x["rss"] - t["resident"]) / MiB,
+            100 * ext, "exit teardown" if gone else ""))
+    return "\n".join(line.rstrip() for line in out) + "\n"
 
 
 def summary_text(sm):
@@ -1063,10 +1085,45 @@ def parse_args(argv):
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
     p.add_argument("--svg", metavar="OUT", help="also draw the totals over time and the "
                    "page-occupancy map into the SVG file OUT")
+    p.add_argument("--from", dest="from_s", metavar="SECONDS", type=seconds_arg,
+                   help="leave out the snapshots taken less than SECONDS after the process "
+                   "started (a warm-up): the trends, growth and verdict start there")
+    p.add_argument("--series", action="store_true",
+                   help="text output: end with the totals of every snapshot, one line each")
     return p.parse_args(argv)
 
 
-USAGE = "usage: %s [-h] [--json] [--svg OUT] FILE" % PROG
+def seconds_arg(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("not a number of seconds: %r" % text) from None
+    if not 0 <= value < 1e9:
+        raise argparse.ArgumentTypeError("not in [0, 1e9): %r" % text)
+    return value
+
+
+USAGE = "usage: %s [-h] [--json] [--svg OUT] [--from SECONDS] [--series] FILE" % PROG
+
+
+def uptime_s(snap, first):
+    """Seconds since the process started (since the first snapshot when the
+    writer gave no uptime)."""
+    if snap["uptime_ms"] is not None:
+        return snap["uptime_ms"] / 1000
+    return (snap["time_ms"] - first["time_ms"]) / 1000
+
+
+def skip_warmup(snapshots, from_s, name):
+    """(the snapshots from FROM_S seconds of uptime on, a note or None)."""
+    kept = [x for x in snapshots if uptime_s(x, snapshots[0]) >= from_s]
+    if not kept:
+        raise InputError("%s: no snapshot %s or more after the start (--from); the last is at %s"
+                         % (name, duration(from_s), duration(uptime_s(snapshots[-1], snapshots[0]))))
+    dropped = len(snapshots) - len(kept)
+    note = ("left out the first %d snapshot(s), taken before %s of uptime (--from)"
+            % (dropped, duration(from_s))) if dropped else None
+    return kept, note
 
 
 def run(argv):
@@ -1075,10 +1132,18 @@ def run(argv):
     for w in warnings:
         print("%s: %s" % (PROG, w), file=sys.stderr)
     name = "stdin" if args.file == "-" else args.file
+    note = None
+    if args.from_s is not None:
+        snapshots, note = skip_warmup(snapshots, args.from_s, name)
     report = analyse(name, snapshots, warnings)
+    if note:
+        report["notes"].insert(0, note)
     if args.svg:
         write_svg(args.svg, svg_report(report))
-    sys.stdout.write(json_report(report) if args.json else text_report(report))
+    text = json_report(report) if args.json else text_report(report)
+    if args.series and not args.json:
+        text += series_text(report)
+    sys.stdout.write(text)
     sys.stdout.flush()
     return 0
 

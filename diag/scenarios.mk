@@ -38,6 +38,7 @@ EXTRA_DIST += \
 	diag/scenarios/README \
 	diag/scenarios/service_generator.py \
 	diag/scenarios/service_cache.py \
+	diag/scenarios/service_daemon.py \
 	diag/scenarios/service_common.py
 
 SCENARIO_TESTS = tests/diag/scenarios.sh

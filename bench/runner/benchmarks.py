@@ -31,7 +31,7 @@ import sys
 
 from . import measure
 
-GROUPS = ("micro", "churn", "interpreter", "replay")
+GROUPS = ("micro", "churn", "interpreter", "replay", "cpython")
 
 # the interpreter workloads --quick runs (all of them otherwise)
 QUICK_WORKLOADS = ("python/objects", "python/json_roundtrip", "python/frag_cache", "lua/tables")
@@ -71,6 +71,9 @@ class Unit:
 
     def log(self, out_dir, alloc):
         return os.path.join(out_dir, "logs", f"{slug(self.name)}.{alloc}.log")
+
+    def env_for(self, alloc):
+        return self.env
 
 
 class Churn(Unit):
@@ -142,6 +145,34 @@ class Workload(Unit):
         if "rss_end_kib" in kv:
             rows.append((self.name, "rss_end_kib", int(kv["rss_end_kib"])))
         return rows, kv["checksum"], f"{r.wall_s:.2f} s {peak} KiB"
+
+
+class CPythonWorkload(Workload):
+    """A Python workload on the interpreters of bench/cpython/build: each
+    'allocator' runs its own interpreter (INTERPS: {allocator:
+    Interpreter}); pymalloc is on only in the stock build, so nothing sets
+    PYTHONMALLOC. cmd and env are those of the mallard build (for the
+    statistics run)."""
+
+    kind = "cpython"
+
+    def __init__(self, name, path, interps, scale):
+        Unit.__init__(self, "cpython/" + name.split("/", 1)[1])
+        self.path, self.scale, self.interps = path, scale, interps
+        ref = "mallard" if "mallard" in interps else next(iter(interps))
+        self.interp = interps[ref]
+        self.cmd, self.env = self.argv(None, ref, 0), self.env_for(ref)
+        self.benches = [Bench(self.name, "cpython", "time_s", "peak_rss_kib",
+                              f"python3.11 {os.path.basename(path)} --scale {scale:g} "
+                              "(bench/cpython/build's interpreters)")]
+
+    def argv(self, out_dir, alloc, rep):
+        return [self.interps[alloc].path, self.path, "--scale", f"{self.scale:g}"]
+
+    def env_for(self, alloc):
+        env = dict(self.interps[alloc].env)
+        env.update(PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1", PYTHONNOUSERSITE="1")
+        return env
 
 
 class Replay(Unit):

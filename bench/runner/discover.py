@@ -158,31 +158,102 @@ def interpreters(bits, build):
         res["python"] = Interpreter("python", py) if py else Interpreter("python", why="python3 is not installed")
         lua = os.environ.get("LUA") or shutil.which("lua5.4")
         res["lua"] = Interpreter("lua", lua) if lua else Interpreter("lua", why="lua5.4 is not installed (apt-get install lua5.4)")
-    probes = {
-        "python": ["-c", "import sys; print(sys.version.split()[0], 64 if sys.maxsize > 2**32 else 32)"],
-        "lua": ["-e", "print(_VERSION:match('%d+%.%d+'), string.packsize('T') * 8)"],
-    }
-    for lang, it in res.items():
-        if it.path is None:
-            continue
-        out, why = _ask(it, probes[lang])
-        if why:
-            it.why, it.path = why, None
-            continue
-        try:
-            version, word = out.split()
-        except ValueError:
-            it.why, it.path = f"{it.path}: unexpected answer {out!r} to a version probe", None
-            continue
-        if int(word) != bits:
-            it.why, it.path = f"{it.path} is a {word}-bit interpreter, not {bits}-bit", None
-            continue
-        it.version = version
-        if lang == "lua":
-            v, _ = _ask(it, ["-v"])
-            if v:
-                it.version = v.split("  ")[0]
+    for it in res.values():
+        _probe(it, bits)
     return res
+
+
+PROBES = {
+    "python": ["-c", "import sys; print(sys.version.split()[0], 64 if sys.maxsize > 2**32 else 32)"],
+    "lua": ["-e", "print(_VERSION:match('%d+%.%d+'), string.packsize('T') * 8)"],
+}
+
+
+def _probe(it, bits):
+    """Fills in it.version, or clears it.path and says why in it.why: the
+    interpreter does not start, or has the wrong word size."""
+    if it.path is None:
+        return
+    out, why = _ask(it, PROBES[it.lang])
+    if why:
+        it.why, it.path = why, None
+        return
+    try:
+        version, word = out.split()
+    except ValueError:
+        it.why, it.path = f"{it.path}: unexpected answer {out!r} to a version probe", None
+        return
+    if int(word) != bits:
+        it.why, it.path = f"{it.path} is a {word}-bit interpreter, not {bits}-bit", None
+        return
+    it.version = version
+    if it.lang == "lua":
+        v, _ = _ask(it, ["-v"])
+        if v:
+            it.version = v.split("  ")[0]
+
+
+# --- CPython built three ways (bench/cpython/build) ----------------------------
+
+# bench/run --cpython: each "allocator" is an interpreter of bench/cpython/build
+# and what is preloaded into it
+CPYTHON_ALLOCATORS = ("pymalloc", "glibc", "jemalloc", "mimalloc", "tcmalloc", "mallard")
+CPYTHON_VARIANT = {"pymalloc": "stock", "mallard": "mallard"}  # the rest run on "system"
+CPYTHON_HOW = {
+    "pymalloc": "`stock`: CPython's default build, pymalloc for objects up to 512 B, glibc for the rest",
+    "glibc": "`system`: `--without-pymalloc`, glibc's malloc for everything",
+    "jemalloc": "`system` with jemalloc preloaded",
+    "mimalloc": "`system` with mimalloc preloaded",
+    "tcmalloc": "`system` with tcmalloc preloaded",
+    "mallard": "`mallard`: `--without-pymalloc`, linked with libmallard (no preload)",
+}
+
+
+def cpython_python(work, bits, variant):
+    return os.path.join(work, str(bits), variant, "install", "bin", "python3.11")
+
+
+def linked_library(prog, soname_prefix):
+    """The path the dynamic linker resolves for PROG's library whose name
+    starts with SONAME_PREFIX (ldd), or None."""
+    for line in (_cmd(["ldd", prog]) or "").splitlines():
+        name, _, rest = line.strip().partition(" => ")
+        if name.startswith(soname_prefix) and rest and not rest.startswith("not found"):
+            return rest.split(" (")[0].strip()
+    return None
+
+
+def cpython_setup(root, bits, build, wanted, work):
+    """For bench/run --cpython: ({allocator: library to preload, '' for
+    none}, {allocator: Interpreter}, warnings) for the allocators of WANTED
+    whose interpreter (and library) is there, in WANTED's order. Raises
+    RunnerError when no variant is built at all."""
+    variants = {}
+    for v in ("stock", "mallard", "system"):
+        it = Interpreter("python", cpython_python(work, bits, v))
+        if not os.access(it.path, os.X_OK):
+            it.why, it.path = (f"no {bits}-bit '{v}' CPython at {it.path} (build it: bench/cpython/build "
+                               f"--variant {v}{' --m32' if bits == 32 else ''})"), None
+        _probe(it, bits)
+        variants[v] = it
+    if not any(it.path for it in variants.values()):
+        raise RunnerError(f"no {bits}-bit CPython of bench/cpython/build under {work} (build them: "
+                          f"bench/cpython/build{' --m32' if bits == 32 else ''}; or pass --cpython-work DIR)")
+    mallard = variants["mallard"]
+    if mallard.path and not linked_library(mallard.path, "libmallard"):
+        mallard.why, mallard.path = f"{cpython_python(work, bits, 'mallard')} does not load libmallard (ldd)", None
+    peers = [a for a in wanted if a not in CPYTHON_VARIANT]
+    libs_peer, warnings = allocator_libs(bits, build, peers)
+    libs, interps = {}, {}
+    for a in wanted:
+        it = variants[CPYTHON_VARIANT.get(a, "system")]
+        if not it.path:
+            warnings.append(f"{a}: {it.why} - skipped")
+        elif a in CPYTHON_VARIANT:
+            libs[a], interps[a] = "", it
+        elif a in libs_peer:
+            libs[a], interps[a] = libs_peer[a], it
+    return libs, interps, warnings
 
 
 def _cmd(argv):
@@ -250,13 +321,23 @@ def machine(root, build, bits, libs, interps, progs):
     libc = f"/lib/{MULTIARCH[bits]}/libc.so.6"  # the name dpkg knows (usrmerge)
     info.append(("glibc", package_of(libc) or platform.libc_ver()[1] or "unknown"))
     for name, path in libs.items():
-        if name in ("glibc", "mallard"):
+        if name in ("glibc", "mallard") or not path:
             continue
         info.append((name, f"{package_of(path) or 'not from a package'} ({path})"))
-    info.append(("mallard", f"git {git_commit(root)}, {libs.get('mallard') or 'not measured'}"))
+    mallard = libs.get("mallard")
+    if mallard == "" and "mallard" in interps:  # --cpython: linked into the interpreter
+        mallard = linked_library(interps["mallard"].path, "libmallard") or "?"
+        mallard = f"{os.path.realpath(mallard)}, linked into the `mallard` CPython"
+    info.append(("mallard", f"git {git_commit(root)}, {mallard or 'not measured'}"))
     conf = _cmd([os.path.join(build, "config.status"), "--config"])
     info.append(("build", f"{build}, {bits}-bit" + (f", configure {conf}" if conf else "")))
+    shown = set()
     for lang, it in interps.items():
+        if it.path in shown:
+            continue
+        shown.add(it.path)
+        if lang in CPYTHON_ALLOCATORS:
+            lang = "CPython " + CPYTHON_VARIANT.get(lang, "system")
         if it.path:
             pkg = package_of(it.path) if not it.env else None
             info.append((lang, f"{it.version} ({it.path}" + (f", {pkg}" if pkg else "") + ")"))

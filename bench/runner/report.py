@@ -20,7 +20,8 @@ from . import benchmarks, stats, svg
 
 CSV_HEADER = ["benchmark", "allocator", "bits", "metric", "value", "rep"]
 GROUP_TITLES = {"micro": "Micro-benchmarks (Google Benchmark)", "churn": "Churn",
-                "interpreter": "Interpreter workloads", "replay": "Trace replays"}
+                "interpreter": "Interpreter workloads", "replay": "Trace replays",
+                "cpython": "Python workloads on CPython built three ways (bench/cpython/build)"}
 
 
 # --- files ----------------------------------------------------------------------
@@ -173,6 +174,14 @@ def geomean_table_text(an, kind):
     return lines
 
 
+def cpython_how(meta):
+    """What each 'allocator' of a bench/run --cpython report is."""
+    return ("Every Python workload runs on the interpreters `bench/cpython/build` built from one "
+            "CPython source, which differ only in how objects are allocated: "
+            + "; ".join(f"**{a}** = {how}" for a, how in meta["cpython"].items())
+            + ". No `PYTHONMALLOC` is set. ")
+
+
 CONVENTION = ("Ratios are **peer / mallard** of the medians: **above 1.00 mallard is faster "
               "(time) or smaller (peak RSS)**, below 1.00 the peer is.")
 
@@ -223,8 +232,10 @@ def report_md(an, chart_names):
     L.append(f"# Allocator benchmarks, {meta['bits']}-bit, {meta['date']}")
     L.append("")
     L.append(f"`bench/run {meta['args']}` took {meta.get('duration_s', 0) / 60:.1f} min. "
-             "Every benchmark runs one binary under each allocator, swapped in by "
-             f"`LD_PRELOAD` (glibc: nothing preloaded). {meta['reps']} counted repetitions after one "
+             + (cpython_how(meta) if meta.get("cpython") else
+                "Every benchmark runs one binary under each allocator, swapped in by "
+                "`LD_PRELOAD` (glibc: nothing preloaded). ")
+             + f"{meta['reps']} counted repetitions after one "
              "warm-up that is not counted; within a repetition the allocators alternate, the first "
              "one rotating from repetition to repetition, so slow drifts of the machine hit all alike. "
              "Cells: median (min\u2013max) over the repetitions.")
@@ -321,7 +332,7 @@ def report_md(an, chart_names):
                         if meta.get("gbench_build_type") else ""))
         else:
             L.append("Commands: " + "; ".join(f"`{n}`: {d}" for d, n in descs.items()) + ".")
-    frag = [b for b in an.benches if b["group"] == "interpreter"
+    frag = [b for b in an.benches if b["group"] in ("interpreter", "cpython")
             and an.cell(b["name"], "mallard", "frag_rss_kib")]
     if frag:
         L.append("")

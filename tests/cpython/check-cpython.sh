@@ -6,7 +6,10 @@
 #
 # MALLARD-BUILD-DIR: a 64-bit mallard build directory (default: build64, made
 # here with configure and make if it holds no libmallard.so).
-# Exit status: 0 when the build, its libmallard check and the tests pass.
+# Then bench/run --cpython measures one small workload on it (nothing timed:
+# it must run, print its checksum and give results.csv its rows).
+# Exit status: 0 when the build, its libmallard check, the tests and the
+# bench/run --cpython run pass.
 
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -25,4 +28,19 @@ fi
 # shellcheck disable=SC2086
 bench/cpython/build --variant mallard --mallard-build "$build" -j "$jobs" --test short \
 	${MALLARD_CPYTHON_ARGS:-} >/dev/null
+
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+/usr/bin/env python3 bench/run --cpython --allocators mallard --only 'cpython/objects$' --reps 1 \
+	--scale 0.05 --build "$build" --out "$out/results" >"$out/run.log" 2>&1 || {
+	cat "$out/run.log" >&2
+	echo "check-cpython: bench/run --cpython failed" >&2
+	exit 1
+}
+for metric in time_s peak_rss_kib frag_live_kib; do
+	grep -q "^cpython/objects,mallard,64,$metric," "$out/results/results.csv" || {
+		echo "check-cpython: bench/run --cpython: no $metric row for cpython/objects in results.csv" >&2
+		exit 1
+	}
+done
 echo "check-cpython: ok" >&2

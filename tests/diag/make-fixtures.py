@@ -155,6 +155,15 @@ def main(argv):
         torn[k] = snapshot(k, live, {}, MiB, 6 * MiB, 0, rng)
     torn[-2]["trigger"], torn[-1]["trigger"] = "interval", "exit"
     write(os.path.join(outdir, "leak-teardown.ndjson"), torn)
+    # The same, but the interval snapshot caught the heap half freed: it is
+    # under half the one before, and the exit report under half of it.
+    half = run("leak")
+    rng = random.Random("leak-halftorn")
+    for k, (num, den) in ((STEPS - 2, (2, 5)), (STEPS - 1, (1, 50))):
+        live = {size: n * num // den for size, n in CLASSES}
+        half[k] = snapshot(k, live, {}, MiB, 6 * MiB, 0, rng)
+    half[-2]["trigger"], half[-1]["trigger"] = "interval", "exit"
+    write(os.path.join(outdir, "leak-halftorn.ndjson"), half)
     short = run("stable", steps=2)
     short[1]["time_ms"] = short[0]["time_ms"] + 500
     write(os.path.join(outdir, "short.ndjson"), short)

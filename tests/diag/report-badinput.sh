@@ -7,8 +7,9 @@
 # a figure that is not a count and a binary file each give exactly one line
 # on stderr, "mallard-report: FILE[:LINE]: ...", naming the file (and the
 # line where there is one), nothing on stdout, and exit status 1. A bad
-# flag or no FILE gives a usage line and an error line, status 2; an SVG
-# that cannot be written, status 1. A last line that does not parse (a
+# flag, a --from that is not a number, or no FILE gives a usage line and an
+# error line, status 2; an SVG that cannot be written, or a --from later
+# than every snapshot, status 1. A last line that does not parse (a
 # process killed mid-write) gives one warning line and the report, status 0.
 # The bad files are edits of a generated series (tests/diag/make-fixtures.py).
 # Prints TAP. Runs from the source tree too:
@@ -18,7 +19,7 @@
 
 . "${top_srcdir:?run from make check (top_srcdir unset)}/tests/diag/report-common.sh"
 
-echo "1..17"
+echo "1..19"
 
 # result OK DESCRIPTION: prints the TAP line; on failure, the evidence
 result() {
@@ -126,6 +127,8 @@ bad_input "unwritable --svg" "$tmp/no/such/dir/out.svg: " --svg "$tmp/no/such/di
 
 bad_flag "unknown flag" --bogus "$good"
 bad_flag "no FILE" --json
+bad_flag "--from not a number" --from soon "$good"
+bad_input "--from after the last snapshot" "$good: no snapshot " --from 100000 "$good"
 
 # The process killed mid-write: the last line cut short, no final newline.
 head -c -300 "$good" >"$tmp/cut.ndjson"

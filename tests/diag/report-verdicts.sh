@@ -18,11 +18,11 @@
 . "${top_srcdir:?run from make check (top_srcdir unset)}/tests/diag/report-common.sh"
 
 # series:expected verdict
-cases="leak:leak leak-teardown:leak fragmentation:fragmentation fragmentation-growing:fragmentation fragmentation-freed:fragmentation
+cases="leak:leak leak-teardown:leak leak-halftorn:leak fragmentation:fragmentation fragmentation-growing:fragmentation fragmentation-freed:fragmentation
 retention:retention retention-bursts:retention retention-held:retention outside-heap:outside-heap stable:stable
 stable-warmup:stable stable-spike:stable short:stable"
 
-echo "1..$(($(echo "$cases" | wc -w) * 2 + 4))"
+echo "1..$(($(echo "$cases" | wc -w) * 2 + 7))"
 
 # result OK DESCRIPTION [FILE]: prints the TAP line; on failure, FILE and stderr
 result() {
@@ -61,6 +61,17 @@ elif what == "leak-classes":
         print("top growth classes %r, expected 48 B and 64 B" % top)
     if not all(name in r["evidence"][0] for name in ("48 B", "64 B")):
         print("first evidence line does not name 48 B and 64 B: %r" % r["evidence"][0])
+elif what == "teardown":
+    # the exit teardown must start at the first snapshot of the fall
+    want = "the last %s snapshots" % sys.argv[3]
+    if not any(want in note for note in r.get("notes", [])):
+        print("no note saying %r: %r" % (want, r.get("notes")))
+elif what == "from":
+    want = "left out the first %s snapshot(s)" % sys.argv[3]
+    if not any(want in note for note in r.get("notes", [])):
+        print("no note saying %r: %r" % (want, r.get("notes")))
+    if r["summary"].get("snapshots") != 20 - int(sys.argv[3]):
+        print("summary counts %r snapshots, expected %d" % (r["summary"].get("snapshots"), 20 - int(sys.argv[3])))
 elif what == "trends":
     for key in ("allocated", "requested", "active", "committed", "resident", "mapped", "metadata"):
         t = r["trends"].get(key, {})
@@ -104,6 +115,26 @@ for c in $cases; do
 done
 
 report --json "$tmp/fx/leak.ndjson" >"$tmp/leak.json" 2>"$tmp/err"
+
+# --from 50: the snapshots at 2, 12, ... 42 s of uptime are left out, and said so;
+# --series: one line per snapshot (the fixtures have 20).
+n=$((n + 1))
+ok=no
+report --json --from 50 "$tmp/fx/leak.ndjson" >"$tmp/from.json" 2>"$tmp/err" &&
+	check from "$tmp/from.json" 5 && ok=yes
+result $ok "--from 50: the first 5 snapshots (2 to 42 s) left out, a note says so" "$tmp/why"
+
+n=$((n + 1))
+ok=no
+report --series "$tmp/fx/leak.ndjson" >"$tmp/series.out" 2>"$tmp/err" &&
+	[ "$(grep -c -E '^ +[0-9]+\.[0-9]s +[0-9]' "$tmp/series.out")" = 20 ] && ok=yes
+result $ok "--series: one line of totals per snapshot" "$tmp/series.out"
+
+n=$((n + 1))
+ok=no
+report --json "$tmp/fx/leak-halftorn.ndjson" >"$tmp/halftorn.json" 2>"$tmp/err" &&
+	check teardown "$tmp/halftorn.json" 2 && ok=yes
+result $ok "leak-halftorn: the half-freed interval snapshot and the exit report are both the teardown" "$tmp/why"
 
 n=$((n + 1))
 ok=no

@@ -7,7 +7,8 @@
 #   leak, fragmentation, retention (MALLARD_PURGE_DELAY_MS=-1),
 #   outside_heap, stable                      the C programs
 #   service_generator.py -> leak, with --close -> stable, and
-#   service_cache.py -> fragmentation          CPython, PYTHONMALLOC=malloc
+#   service_cache.py -> fragmentation,         CPython, PYTHONMALLOC=malloc
+#   service_daemon.py -> leak, with --close -> stable
 #                                              (64-bit: /usr/bin/python3;
 #                                              32-bit: the i386 python3.11 of
 #                                              tests/setup-i386-programs.sh)
@@ -31,7 +32,7 @@ run_report() {
 
 command -v python3 >/dev/null || skip_all scenarios "python3 is needed to run mallard-report"
 
-tap_plan 8
+tap_plan 10
 
 # verdict_of NAME: mallard-report's verdict (and evidence, into NAME.report)
 verdict_of() {
@@ -88,8 +89,12 @@ if [ "$python_ok" = yes ]; then
 	scenario service_generator_closed stable env $pyenv "$prog" "$py/service_generator.py" --close
 	# shellcheck disable=SC2086
 	scenario service_cache fragmentation env $pyenv "$prog" "$py/service_cache.py"
+	# shellcheck disable=SC2086
+	scenario service_daemon leak env $pyenv "$prog" "$py/service_daemon.py"
+	# shellcheck disable=SC2086
+	scenario service_daemon_closed stable env $pyenv "$prog" "$py/service_daemon.py" --close
 else
-	for s in service_generator service_generator_closed service_cache; do
+	for s in service_generator service_generator_closed service_cache service_daemon service_daemon_closed; do
 		tap_skip "$s" "$python_ok"
 	done
 fi
