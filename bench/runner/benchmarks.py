@@ -163,8 +163,7 @@ class CPythonWorkload(Workload):
         self.interp = interps[ref]
         self.cmd, self.env = self.argv(None, ref, 0), self.env_for(ref)
         self.benches = [Bench(self.name, "cpython", "time_s", "peak_rss_kib",
-                              f"python3.11 {os.path.basename(path)} --scale {scale:g} "
-                              "(bench/cpython/build's interpreters)")]
+                              f"python3.11 {os.path.basename(path)} --scale {scale:g}")]
 
     def argv(self, out_dir, alloc, rep):
         return [self.interps[alloc].path, self.path, "--scale", f"{self.scale:g}"]

@@ -178,7 +178,7 @@ def cpython_how(meta):
     """What each 'allocator' of a bench/run --cpython report is."""
     return ("Every Python workload runs on the interpreters `bench/cpython/build` built from one "
             "CPython source, which differ only in how objects are allocated: "
-            + "; ".join(f"**{a}** = {how}" for a, how in meta["cpython"].items())
+            + "; ".join(f"**{a}** = {meta['cpython'][a]}" for a in meta["allocators"] if a in meta["cpython"])
             + ". No `PYTHONMALLOC` is set. ")
 
 
