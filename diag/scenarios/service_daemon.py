@@ -44,6 +44,7 @@ import queue
 import sys
 import threading
 import time
+import traceback
 
 import service_common  # beside this file: the tick schedule
 
@@ -129,13 +130,18 @@ def handle_request(db, cache, request):
     return len(body)
 
 
-def worker(db, cache, requests, served):
+def worker(db, cache, requests, served, failures):
+    """Serves requests until it gets None; a request that fails is recorded
+    and the thread goes on, so the queue never stops draining."""
     while True:
         request = requests.get()
         if request is None:
             return
-        handle_request(db, cache, request)
-        served.append(1)
+        try:
+            handle_request(db, cache, request)
+            served.append(1)
+        except Exception:  # a bug in the scenario: main() reports it
+            failures.append(traceback.format_exc())
 
 
 def poll_changes(db, rows_per_poll, first_key):
@@ -178,14 +184,17 @@ class Poller:
             self.changes = None
 
 
-def poller_thread(poller, ticks, start, close_after_tick, stop):
-    for tick in range(ticks):
-        if stop.is_set():
-            return
-        service_common.wait_for_tick(start, tick)
-        if tick == close_after_tick:
-            poller.close_generator()
-        poller.poll()
+def poller_thread(poller, ticks, start, close_after_tick, stop, failures):
+    try:
+        for tick in range(ticks):
+            if stop.is_set():
+                return
+            service_common.wait_for_tick(start, tick)
+            if tick == close_after_tick:
+                poller.close_generator()
+            poller.poll()
+    except Exception:  # a bug in the scenario: main() reports it
+        failures.append(traceback.format_exc())
 
 
 def parse_args(argv):
@@ -210,20 +219,20 @@ def main(argv):
     rows_per_poll = max(1, round(LEAK_MIB * 1048576 / ROW_BYTES / ticks))
     close_after_tick = service_common.ticks_of(a.close_after) if a.close_after is not None else -1
     db, cache = Database(), LruCache(CACHE_ENTRIES)
-    requests, served = queue.Queue(maxsize=64), []
+    requests, served, failures = queue.Queue(maxsize=64), [], []
     poller, stop = Poller(db, rows_per_poll, a.close), threading.Event()
-    workers = [threading.Thread(target=worker, args=(db, cache, requests, served), name=f"worker-{i}")
-               for i in range(WORKERS)]
+    workers = [threading.Thread(target=worker, args=(db, cache, requests, served, failures),
+                                name=f"worker-{i}") for i in range(WORKERS)]
     for t in workers:
         t.start()
     # A daemon that has been up a while: the workers warm the cache first.
     for request in range(-CACHE_ENTRIES, 0):
         requests.put(request)
-    while len(served) < CACHE_ENTRIES:
+    while len(served) + len(failures) < CACHE_ENTRIES:
         time.sleep(service_common.TICK_S)
     start = time.monotonic()
     pthread = threading.Thread(target=poller_thread, name="poller",
-                               args=(poller, ticks, start, close_after_tick, stop))
+                               args=(poller, ticks, start, close_after_tick, stop, failures))
     pthread.start()
     threads = workers + [pthread]
     try:
@@ -237,6 +246,9 @@ def main(argv):
             requests.put(None)
         for t in threads:
             t.join()
+    if failures:
+        print(f"service_daemon: {len(failures)} failure(s); the first:\n{failures[0]}", file=sys.stderr, end="")
+        return 1
     held = len(poller.changes.gi_frame.f_locals["session"].identity_map) if poller.changes else 0
     print(f"service_daemon: {ticks} ticks in {time.monotonic() - start:.1f} s, {WORKERS} workers served "
           f"{len(served) - CACHE_ENTRIES} requests, poller saw {poller.seen} changes; "
