@@ -14,6 +14,9 @@ the one for peak RSS). Groups and their units:
                                               workload's line), rss_end_kib, maxrss_kib
   replay       mallard-replay TRACE           ns_per_op, elapsed_s, peak_rss_kib
                                               (replay's lines), time_s
+  cpython      python3.11 WORKLOAD --scale F   as interpreter (bench/run --cpython
+               on each interpreter of          only: the "allocators" are stock,
+               bench/cpython/build             mallard, system and system + a peer)
 
 Plus two kinds of one-off runs that are not repeated: recording a trace of
 each interpreter workload (glibc under libmallard-trace.so; cached by

@@ -7,7 +7,8 @@ DIR can write the report again without running anything.
 Convention: ratio = peer median / mallard median of the same benchmark and
 metric; above 1 mallard is faster (time) or smaller (peak RSS). The
 geometric mean of the ratios is taken per group (micro, churn, interpreter,
-replay) and over all benchmarks (each counted once, so a group with many
+replay; with --cpython the one group cpython, where the "peers" are the
+other interpreters and preloads) and over all benchmarks (each counted once, so a group with many
 benchmarks weighs more; 'groups equal' is the geometric mean of the group
 means).
 """
