@@ -766,16 +766,13 @@ def series_text(r):
     out = ["", "totals per snapshot (MiB; ext. frag. = 1 - allocated/active)",
            "  %8s %8s %9s %8s %9s %9s %8s %8s  %s" % ("uptime", "rss", "allocated", "active", "committed",
                                                    "retention", "outside", "ext.frag", "")]
-    teardown = r["teardown"]
-    gone = False
-    for x in snaps:
-        gone = gone or x is teardown
-        t = x["totals"]
-        ext = 1 - t["allocated"] / t["active"] if t["active"] else 0.0
+    s = series(snaps)
+    teardown = snaps.index(r["teardown"]) if r["teardown"] else len(snaps)
+    for i, x in enumerate(snaps):
         out.append("  %7.1fs %8.1f %9.1f %8.1f %9.1f %9.1f %8.1f %7.1f%%  %s" % (
-            uptime_s(x, snaps[0]), x["rss"] / MiB, t["allocated"] / MiB, t["active"] / MiB,
-            t["committed"] / MiB, (t["committed"] - t["active"]) / MiB, (x["rss"] - t["resident"]) / MiB,
-            100 * ext, "exit teardown" if gone else ""))
+            uptime_s(x, snaps[0]), s["rss"][i] / MiB, s["allocated"][i] / MiB, s["active"][i] / MiB,
+            s["committed"][i] / MiB, s["retention"][i] / MiB, s["outside_heap"][i] / MiB,
+            100 * s["external_fragmentation"][i], "exit teardown" if i >= teardown else ""))
     return "\n".join(line.rstrip() for line in out) + "\n"
 
 

@@ -114,12 +114,15 @@ def workloads(root):
     return res
 
 
+# every CPython run: the same string hashes every run, no .pyc written, no
+# user site-packages
+PYTHON_RUN_ENV = {"PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1"}
+
+
 def interp_env(interp):
     env = dict(interp.env)
     if interp.lang == "python":
-        # every object through malloc; the same string hashes every run
-        env.update(PYTHONMALLOC="malloc", PYTHONHASHSEED="0",
-                   PYTHONDONTWRITEBYTECODE="1", PYTHONNOUSERSITE="1")
+        env.update(PYTHON_RUN_ENV, PYTHONMALLOC="malloc")  # every object through malloc
     return env
 
 
@@ -163,7 +166,6 @@ class CPythonWorkload(Workload):
         Unit.__init__(self, "cpython/" + name.split("/", 1)[1])
         self.path, self.scale, self.interps = path, scale, interps
         ref = "mallard" if "mallard" in interps else next(iter(interps))
-        self.interp = interps[ref]
         self.cmd, self.env = self.argv(None, ref, 0), self.env_for(ref)
         self.benches = [Bench(self.name, "cpython", "time_s", "peak_rss_kib",
                               f"python3.11 {os.path.basename(path)} --scale {scale:g}")]
@@ -172,9 +174,7 @@ class CPythonWorkload(Workload):
         return [self.interps[alloc].path, self.path, "--scale", f"{self.scale:g}"]
 
     def env_for(self, alloc):
-        env = dict(self.interps[alloc].env)
-        env.update(PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1", PYTHONNOUSERSITE="1")
-        return env
+        return dict(self.interps[alloc].env, **PYTHON_RUN_ENV)
 
 
 class Replay(Unit):

@@ -20,17 +20,27 @@ def positive_seconds(text):
     return value
 
 
-def parse_args(name, description, close_help, argv):
-    """The options; a bad one prints usage and exits 2 (argparse)."""
+def make_parser(name, description, close_help):
+    """The parser of the common options, for a scenario to add its own to."""
     parser = argparse.ArgumentParser(prog=name, description=description)
     parser.add_argument("--seconds", type=positive_seconds, default=SHORT_SECONDS,
                         help=f"run for about S seconds in ticks of 10 ms (default {SHORT_SECONDS:.0f})")
     parser.add_argument("--long", action="store_true", help=f"run for {LONG_SECONDS:.0f} seconds")
     parser.add_argument("--close", action="store_true", help=close_help)
+    return parser
+
+
+def parse_with(parser, argv):
+    """The options; a bad one prints usage and exits 2 (argparse). --long
+    sets the seconds."""
     args = parser.parse_args(argv)
     if args.long:
         args.seconds = LONG_SECONDS
     return args
+
+
+def parse_args(name, description, close_help, argv):
+    return parse_with(make_parser(name, description, close_help), argv)
 
 
 def ticks_of(seconds):

@@ -36,7 +36,6 @@ line, about LEAK_MIB over the run, in the classes of the rows' dicts and
 strings); stable with --close. Prints one summary line.
 """
 
-import argparse
 import collections
 import contextlib
 import json
@@ -46,7 +45,7 @@ import threading
 import time
 import traceback
 
-import service_common  # beside this file: the tick schedule
+import service_common  # beside this file: the common options and the tick schedule
 
 WORKERS = 3
 ROWS_PER_REQUEST = 40
@@ -198,16 +197,11 @@ def poller_thread(poller, ticks, start, close_after_tick, stop, failures):
 
 
 def parse_args(argv):
-    p = argparse.ArgumentParser(prog="service_daemon", description=__doc__.splitlines()[0])
-    p.add_argument("--seconds", type=service_common.positive_seconds, default=service_common.SHORT_SECONDS,
-                   help=f"run for about S seconds in ticks of 10 ms (default {service_common.SHORT_SECONDS:.0f})")
-    p.add_argument("--long", action="store_true", help=f"run for {service_common.LONG_SECONDS:.0f} seconds")
-    p.add_argument("--close", action="store_true", help="close the poller's generator after every batch (the fix)")
+    p = service_common.make_parser("service_daemon", __doc__.splitlines()[0],
+                                   "close the poller's generator after every batch (the fix)")
     p.add_argument("--close-after", type=service_common.positive_seconds, metavar="S",
                    help="leak for S seconds, then close the poller's generator and poll as --close does")
-    a = p.parse_args(argv)
-    if a.long:
-        a.seconds = service_common.LONG_SECONDS
+    a = service_common.parse_with(p, argv)
     if a.close and a.close_after is not None:
         p.error("--close and --close-after exclude each other")
     return a

@@ -148,26 +148,27 @@ def main(argv):
         write(os.path.join(outdir, name + ".ndjson"), run(name))
     # A leak whose last two snapshots (an interval one, then the exit report)
     # came after the program freed its heap: both are left out.
-    torn = run("leak")
-    rng = random.Random("leak-teardown")
-    for k in (STEPS - 2, STEPS - 1):
-        live = {size: n // 50 for size, n in CLASSES}
-        torn[k] = snapshot(k, live, {}, MiB, 6 * MiB, 0, rng)
-    torn[-2]["trigger"], torn[-1]["trigger"] = "interval", "exit"
-    write(os.path.join(outdir, "leak-teardown.ndjson"), torn)
+    write(os.path.join(outdir, "leak-teardown.ndjson"), torn_leak("leak-teardown", (1, 50), (1, 50)))
     # The same, but the interval snapshot caught the heap half freed: it is
     # under half the one before, and the exit report under half of it.
-    half = run("leak")
-    rng = random.Random("leak-halftorn")
-    for k, (num, den) in ((STEPS - 2, (2, 5)), (STEPS - 1, (1, 50))):
-        live = {size: n * num // den for size, n in CLASSES}
-        half[k] = snapshot(k, live, {}, MiB, 6 * MiB, 0, rng)
-    half[-2]["trigger"], half[-1]["trigger"] = "interval", "exit"
-    write(os.path.join(outdir, "leak-halftorn.ndjson"), half)
+    write(os.path.join(outdir, "leak-halftorn.ndjson"), torn_leak("leak-halftorn", (2, 5), (1, 50)))
     short = run("stable", steps=2)
     short[1]["time_ms"] = short[0]["time_ms"] + 500
     write(os.path.join(outdir, "short.ndjson"), short)
     return 0
+
+
+def torn_leak(seed, interval_share, exit_share):
+    """The leak series whose last two snapshots, an interval one and the
+    exit report, hold the given (numerator, denominator) shares of each
+    class's live blocks: the heap freed at exit."""
+    snaps = run("leak")
+    rng = random.Random(seed)
+    for k, (num, den) in ((STEPS - 2, interval_share), (STEPS - 1, exit_share)):
+        live = {size: n * num // den for size, n in CLASSES}
+        snaps[k] = snapshot(k, live, {}, MiB, 6 * MiB, 0, rng)
+    snaps[-2]["trigger"], snaps[-1]["trigger"] = "interval", "exit"
+    return snaps
 
 
 def write(path, snapshots):
