@@ -9,18 +9,23 @@ object per line, format version 1) and prints:
   * the trend of each total over the run (least-squares slope per minute);
   * the size classes (and the "large" and "huge" pseudo-classes) that account
     for most of the growth between the first and the last snapshot;
-  * the verdict - leak, fragmentation, retention, outside-heap or stable -
-    followed by the figures that support it.
+  * the verdict - leak, fragmentation, retention, outside-heap or stable,
+    or undecided when the snapshots cannot tell them apart - followed by the
+    figures that support it (for undecided: what was seen, and how long a
+    run would settle it).
 
 --json prints the same as one JSON object; --svg OUT draws the totals over
 time and a page-occupancy map of the last snapshot. docs/DIAGNOSTICS.md
 (section "mallard-report") documents the rules and every threshold below.
 
 Exit status: 0 report printed, 1 bad input (one line on stderr naming the
-file and line), 2 bad command line. Python 3 standard library only.
+file and line), 2 bad command line, 3 report printed with the verdict
+"undecided" (the snapshots are too few or too ambiguous to name a cause).
+Python 3 standard library only.
 """
 
 import argparse
+import itertools
 import json
 import math
 import os
@@ -34,8 +39,10 @@ MiB = 1024 * KiB
 # Every threshold the verdict uses, in one table. docs/DIAGNOSTICS.md explains
 # each one; --json repeats the table so a verdict can be reproduced.
 THRESHOLDS = {
-    # A trend needs at least this many snapshots over at least this long.
-    "min_snapshots": 3,
+    # Enough evidence for a verdict: at least this many snapshots (thirds of
+    # 3 or more, so one odd snapshot cannot make or break a trend) over at
+    # least this long; fewer give "undecided".
+    "min_snapshots": 10,
     "min_duration_s": 1.0,
     # A byte figure "rises" when the least-squares growth over the run is
     # above this share of the figure's mean ...
@@ -54,6 +61,13 @@ THRESHOLDS = {
     # ... and the last third is above the middle third by this share of the
     # fitted growth between them (a warm-up that levelled off is not a trend).
     "late_share": 0.25,
+    # A test above that fails by less than this share of its threshold
+    # leaves the figure "unclear" (neither rising nor not): a verdict whose
+    # cause depends on how an unclear figure is read is "undecided".
+    "unclear_margin": 0.5,
+    # The warm-up check: the verdict must also hold without this share of
+    # the snapshots at the start, or it is "undecided".
+    "warmup_share": 1 / 3,
     # While rss rises, a heap figure's rise counts only if it is at least
     # this share of rss's (else it is "minor": it does not explain rss).
     "heap_share_of_rss_rise": 0.10,
@@ -88,6 +102,9 @@ THRESHOLDS = {
     "attribution_max_classes": 4,
 }
 
+# A slope and a middle: the fewest snapshots a trend is computed from (the
+# verdict asks for more: min_snapshots).
+TREND_MIN_SNAPSHOTS = 3
 TOTALS = ("allocated", "requested", "active", "committed", "resident", "mapped", "metadata")
 TOTAL_MEANINGS = {
     "rss": "process resident set",
@@ -379,43 +396,79 @@ def median(values):
 
 
 def thirds(ts, ys):
-    """(mean time, median, lowest, highest value) of the first, middle and
-    last third."""
+    """(mean time, median, floor, ceiling) of the first, middle and last
+    third. The floor is the lower quartile, the ceiling the upper one: the
+    level the figure keeps between bursts, which one odd snapshot (a
+    collector caught half-way through its sweep) cannot move."""
     n = len(ts)
     k = max(1, (n + 1) // 3)
     parts = (slice(0, k), slice(k, n - k), slice(n - k, n))
-    return [(sum(ts[p]) / len(ts[p]), median(ys[p]), min(ys[p]), max(ys[p])) for p in parts]
+    out = []
+    for p in parts:
+        v = sorted(ys[p])
+        q = len(v) // 4
+        out.append((sum(ts[p]) / len(v), median(v), v[q], v[-1 - q]))
+    return out
 
 
 def trend(ts, ys, min_change, min_per_min):
-    """Slope, ends and state (rising, falling, flat, uneven) of one figure.
+    """Slope, ends and state of one figure (docs/DIAGNOSTICS.md, "Trends").
 
     min_change: the fitted change over the run that counts; min_per_min:
-    the slope that counts. A significant slope whose rise is not sustained
-    from third to third (see THRESHOLDS) is "uneven", not rising.
+    the slope that counts. A change that counts is weighed by four tests,
+    each a ratio to its threshold in t["tests"] (1 or more passes):
+    "scatter" (the fitted change against the scatter around the line),
+    "sustained" (the medians of the first and last thirds), "floor" (their
+    lowest values; for a fall, their highest) and "late" (the medians of the
+    middle and last thirds). Every test passed: rising (falling). A test
+    failed by more than the margin: not a trend - "flat" when it is the
+    scatter (noise), "uneven" when the figure's base did not move (the floor
+    stayed: bursts in flight) or it levelled off (the later two thirds on
+    their own are flat: a warm-up). Anything else is "unclear": neither a
+    trend nor shown not to be one, which the verdict must not read either way.
     """
     slope = fit_line(ts, ys)
     span = ts[-1] - ts[0]
     t = {"slope_per_min": slope * 60, "first": ys[0], "last": ys[-1],
-         "mean": sum(ys) / len(ys), "state": "flat", "thirds": None}
-    if len(ts) < THRESHOLDS["min_snapshots"] or span < THRESHOLDS["min_duration_s"]:
+         "mean": sum(ys) / len(ys), "state": "flat", "thirds": None, "tests": None}
+    if len(ts) < TREND_MIN_SNAPSHOTS or span <= 0:
         t["state"] = "too short"
         return t
     (t1, y1, lo1, hi1), (t2, y2, _, _), (t3, y3, lo3, hi3) = thirds(ts, ys)
     t["thirds"] = [y1, y2, y3]  # medians: what the evidence quotes when outliers pull the slope
     if abs(slope) * span <= min_change or abs(slope) * 60 <= min_per_min:
         return t
-    if abs(slope) * span < THRESHOLDS["rise_over_scatter"] * scatter(ts, ys, slope):
-        return t  # the line moves less than the snapshots scatter around it: noise
     sign = 1 if slope > 0 else -1
     wanted = THRESHOLDS["sustained_share"] * abs(slope) * (t3 - t1)
-    sustained = sign * (y3 - y1) >= wanted
+    noise = scatter(ts, ys, slope)
     # A rise must lift the floor too (the lowest value of a third: the figure
     # between bursts), a fall the ceiling: snapshots that caught a burst of
     # temporaries in flight are not growth, however many of them there are.
-    envelope = sign * ((lo3 - lo1) if sign > 0 else (hi3 - hi1)) >= wanted
-    late = sign * (y3 - y2) >= THRESHOLDS["late_share"] * abs(slope) * (t3 - t2)
-    t["state"] = ("rising" if sign > 0 else "falling") if sustained and envelope and late else "uneven"
+    tests = {
+        "scatter": abs(slope) * span / (THRESHOLDS["rise_over_scatter"] * noise) if noise else math.inf,
+        "sustained": sign * (y3 - y1) / wanted,
+        "floor": sign * ((lo3 - lo1) if sign > 0 else (hi3 - hi1)) / wanted,
+        "late": sign * (y3 - y2) / (THRESHOLDS["late_share"] * abs(slope) * (t3 - t2)),
+    }
+    t["tests"] = {k: round(v, 3) for k, v in tests.items() if v != math.inf}
+    if min(tests.values()) >= 1:
+        t["state"] = "rising" if sign > 0 else "falling"
+        return t
+    margin = THRESHOLDS["unclear_margin"]
+    if tests["scatter"] < margin:
+        return t  # the line moves less than the snapshots scatter around it: noise
+    if sign < 0 or tests["floor"] < margin:
+        # A fall that is no steady trend is no rise either; a floor that
+        # stayed is a live set that returns to its level between bursts.
+        t["state"] = "uneven"
+        return t
+    if tests["late"] < margin:
+        k = len(ts) // 3
+        later = trend(ts[k:], ys[k:], min_change, min_per_min)
+        if later["state"] in ("flat", "falling"):
+            t["state"] = "uneven"  # rose early, then levelled off: a warm-up
+            return t
+    t["state"] = "unclear"
     return t
 
 
@@ -428,15 +481,21 @@ def trends(s):
         out[key] = trend(s["t"], ys, min_change, THRESHOLDS["rise_min_bytes_per_min"])
     out["external_fragmentation"] = trend(s["t"], s["external_fragmentation"],
                                           THRESHOLDS["frag_rise"], 0)
-    # While rss rises, a heap figure that rises by a small fraction of it does
-    # not explain it: "minor" keeps a few stray pages from deciding the verdict.
-    rss = out["rss"]
-    if rss["state"] == "rising":
-        for key in TOTALS + ("retention",):
-            if (out[key]["state"] == "rising" and out[key]["slope_per_min"]
-                    < THRESHOLDS["heap_share_of_rss_rise"] * rss["slope_per_min"]):
-                out[key]["state"] = "minor"
+    mark_minor(out)
     return out
+
+
+def mark_minor(tr):
+    """While rss rises, a heap figure that rises by a small fraction of it
+    does not explain it: "minor" keeps a few stray pages from deciding the
+    verdict. (Also applied to each reading of the unclear figures.)"""
+    rss = tr["rss"]
+    if rss["state"] != "rising":
+        return
+    for key in TOTALS + ("retention",):
+        if (tr[key]["state"] == "rising" and tr[key]["slope_per_min"]
+                < THRESHOLDS["heap_share_of_rss_rise"] * rss["slope_per_min"]):
+            tr[key]["state"] = "minor"
 
 
 # ---------------------------------------------------------------- classes
@@ -478,6 +537,12 @@ def growth_by_class(first, last):
     return entries
 
 
+def growth_entries(snapshots):
+    """The classes whose bytes changed between the first and last snapshot."""
+    return [e for e in growth_by_class(snapshots[0], snapshots[-1])
+            if e["allocated_delta"] or e["active_delta"]]
+
+
 def growth_entry(name, size, old, new):
     e = {"class": name, "size": size}
     for key in ("allocated", "active", "live_blocks"):
@@ -511,21 +576,160 @@ def leaders_text(entries, key):
 
 # ---------------------------------------------------------------- verdict
 
+# The trends the rules read: an "unclear" one among them is read both ways.
+RULE_FIGURES = ("allocated", "active", "committed", "rss", "external_fragmentation")
+UNDECIDED = "undecided"
+
 
 def verdict(snapshots, s, tr, growth):
-    """(word, evidence lines) by the rules of DESIGN.md section 3, in order."""
+    """(word, evidence lines, why undecided or None), by the rules of
+    docs/DIAGNOSTICS.md ("Verdict"), after the three checks of "Enough
+    evidence": enough snapshots, no cause that rests on an unclear trend,
+    and the same cause without the first third of the run."""
     span = s["t"][-1] - s["t"][0]
-    if len(snapshots) < THRESHOLDS["min_snapshots"] or span < THRESHOLDS["min_duration_s"]:
-        return "stable", [
-            "run too short to see a trend: %d snapshot(s) over %s (a trend needs %d snapshots "
-            "over %s); the summary above is all there is"
-            % (len(snapshots), duration(span), THRESHOLDS["min_snapshots"],
-               duration(THRESHOLDS["min_duration_s"]))]
+    n = len(snapshots)
+    if n < THRESHOLDS["min_snapshots"] or span < THRESHOLDS["min_duration_s"]:
+        return too_short(n, span)
+    unclear, readings = decide(s, tr, growth, span)
+    words = distinct_words(readings)
+    if len(words) > 1:
+        return undecided_unclear(tr, unclear, readings, span)
+    word, evidence = readings[0][1]
+    # The warm-up check: the first third of a run may be a warm-up (a cache
+    # filling, a pool growing to its working size); a cause must hold
+    # without it too. Later readings that merely cannot decide do not
+    # overrule the whole run: they have fewer snapshots.
+    k = int(n * THRESHOLDS["warmup_share"])
+    later = snapshots[k:]
+    s2 = series(later)
+    s2["last_snapshot"] = later[-1]
+    tr2 = trends(s2)
+    _, later_readings = decide(s2, tr2, growth_entries(later), s2["t"][-1])
+    later_words = distinct_words(later_readings)
+    if word not in later_words:
+        return undecided_warmup(word, evidence, later_words, later_readings,
+                                (later[0]["time_ms"] - snapshots[0]["time_ms"]) / 1000, span)
+    return word, evidence, None
+
+
+def decide(s, tr, growth, span):
+    """(the unclear figures, [(reading, (word, evidence))]): the rules run
+    once per way of reading the unclear figures as rising or not."""
+    unclear = [k for k in RULE_FIGURES if tr[k]["state"] == "unclear"]
+    readings = []
+    for states in itertools.product(("rising", "flat"), repeat=len(unclear)):
+        reading = {key: dict(t) for key, t in tr.items()}
+        for key, state in zip(unclear, states):
+            reading[key]["state"] = state
+        mark_minor(reading)
+        readings.append((dict(zip(unclear, states)), first_rule(s, reading, growth, span)))
+    return unclear, readings
+
+
+def distinct_words(readings):
+    words = []
+    for _, (word, _) in readings:
+        if word not in words:
+            words.append(word)
+    return words
+
+
+def first_rule(s, tr, growth, span):
     for rule in (leak_rule, fragmentation_rule, retention_rule, outside_heap_rule):
         found = rule(s, tr, growth, span)
         if found:
             return found
-    return stable_evidence(tr, span)
+    return stable_evidence(s, tr, span)
+
+
+def settle_s(span):
+    """The run that would settle it: long enough that this one would be
+    its first third, which the warm-up check sets aside."""
+    return max(3 * span, THRESHOLDS["min_duration_s"])
+
+
+def too_short(n, span):
+    need = THRESHOLDS["min_snapshots"]
+    every = span / (n - 1) if n > 1 and span > 0 else None
+    run_for = max(THRESHOLDS["min_duration_s"], (need - 1) * every) if every else None
+    advice = ("take snapshots more often (MALLARD_STATS_INTERVAL_MS) or run longer"
+              + (": at this interval (%s), at least %s" % (duration(every), duration(run_for))
+                 if run_for else ""))
+    evidence = [
+        "not enough evidence: %d snapshot(s) over %s; a verdict needs at least %d snapshots "
+        "over at least %s (thirds of 3 or more, so one odd snapshot cannot make or break a "
+        "trend); the summary above is all there is"
+        % (n, duration(span), need, duration(THRESHOLDS["min_duration_s"])),
+        "to settle it: " + advice]
+    return UNDECIDED, evidence, {"reason": "too short", "readings": [],
+                                 "run_at_least_s": round(run_for, 1) if run_for else None}
+
+
+def unclear_text(t, key):
+    """"allocated rose 8.1 -> 10.0 MiB (+38.0 MiB/min) but not clearly as a
+    trend: medians by thirds of the run ...; short of what a trend needs
+    (1 = enough): floor 0.80"."""
+    short = ["%s %.2f" % (TEST_NAMES[k], v) for k, v in sorted((t["tests"] or {}).items())
+             if v < 1]
+    text = "%s rose %s (%s) but not clearly as a trend" % (
+        key.replace("_", " "), pair_of(key, t), rate_of(key, t))
+    if t["thirds"]:
+        text += ": medians by thirds of the run %s" % ", ".join(value_of(key, v) for v in t["thirds"])
+    if short:
+        text += "; short of what a trend needs (1 = enough): " + ", ".join(short)
+    return text
+
+
+TEST_NAMES = {"scatter": "change/scatter", "sustained": "sustained", "floor": "floor",
+              "late": "late"}
+
+
+def pair_of(key, t):
+    if key == "external_fragmentation":
+        return "%s -> %s" % (percent(t["first"]), percent(t["last"]))
+    return span_pair(t["first"], t["last"])
+
+
+def rate_of(key, t):
+    if key == "external_fragmentation":
+        return "%+.1f pts/min" % (100 * t["slope_per_min"])
+    return rate(t["slope_per_min"])
+
+
+def value_of(key, v):
+    return percent(v) if key == "external_fragmentation" else human(v)
+
+
+def readings_json(readings):
+    return [{"figures": figures, "verdict": word} for figures, (word, _) in readings]
+
+
+def undecided_unclear(tr, unclear, readings, span):
+    evidence = [unclear_text(tr[key], key) for key in unclear]
+    ways = []
+    for figures, (word, _) in readings:
+        how = ", ".join("%s %s" % (k.replace("_", " "), "rising" if st == "rising" else "not rising")
+                        for k, st in figures.items())
+        ways.append("%s -> %s" % (how, word))
+    evidence.append("the cause depends on how that is read (%s): the snapshots cannot tell "
+                    "these apart yet" % "; ".join(ways))
+    evidence.append("to settle it: run at least %s (3 times this run) with snapshots as "
+                    "often; leave out a warm-up with --from SECONDS" % duration(settle_s(span)))
+    return UNDECIDED, evidence, {"reason": "unclear", "readings": readings_json(readings),
+                                 "run_at_least_s": round(settle_s(span), 1)}
+
+
+def undecided_warmup(word, evidence, later_words, later_readings, skipped_s, span):
+    evidence = [
+        "over the whole run the rules say %s (%s), but without its first third (the first %s) "
+        "they say %s" % (word, evidence[0], duration(skipped_s), " or ".join(later_words)),
+        "the heap changed its course during the run (a warm-up, a cache filling, a new phase "
+        "of work): the snapshots cannot tell which course it keeps",
+        "to settle it: run at least %s (3 times this run) with snapshots as often, or start "
+        "the analysis after the warm-up with --from SECONDS" % duration(settle_s(span))]
+    return UNDECIDED, evidence, {"reason": "warm-up", "whole_run": word,
+                                 "readings": readings_json(later_readings),
+                                 "run_at_least_s": round(settle_s(span), 1)}
 
 
 def figure(tr, key, span):
@@ -653,7 +857,7 @@ def outside_heap_rule(s, tr, growth, span):
         "allocator" % (span_pair(out["first"], out["last"]), rate(out["slope_per_min"]))]
 
 
-def stable_evidence(tr, span):
+def stable_evidence(s, tr, span):
     keys = ("allocated", "active", "committed", "rss")
     parts = ", ".join("%s %s (%s)" % (k, rate(tr[k]["slope_per_min"]),
                                       span_pair(tr[k]["first"], tr[k]["last"])) for k in keys)
@@ -664,9 +868,54 @@ def stable_evidence(tr, span):
     uneven = [k for k in keys if tr[k]["state"] == "uneven"]
     if uneven:
         # Say why a visible slope was not called a trend.
-        evidence.append("%s changed, but not steadily (a step, a spike or a warm-up that levelled "
-                        "off): compare the trends above" % ", ".join(uneven))
+        evidence.append("%s changed, but not as a trend (bursts over a steady floor, or a "
+                        "warm-up that levelled off): compare the trends above" % ", ".join(uneven))
+    evidence.extend(excess_evidence(stranded(s["last_snapshot"])))
     return "stable", evidence
+
+
+def stranded(snap):
+    """The free space stranded in partly used pages at a snapshot: bytes
+    (active - allocated), their share of active, and the classes that hold
+    most of them (largest first, until attribution_share of the bytes, at
+    most attribution_max_classes)."""
+    t = snap["totals"]
+    total = max(0, t["active"] - t["allocated"])
+    rows = sorted((r for r in class_rows(snap) if r["size"]),
+                  key=lambda r: -(r["active"] - r["allocated"]))
+    leaders, covered = [], 0
+    for r in rows:
+        gap = r["active"] - r["allocated"]
+        if (gap <= 0 or covered >= THRESHOLDS["attribution_share"] * total
+                or len(leaders) >= THRESHOLDS["attribution_max_classes"]):
+            break
+        leaders.append({"class": r["name"], "stranded": gap, "allocated": r["allocated"],
+                        "active": r["active"], "free_blocks": r["free_blocks"],
+                        "pages": r["pages"], "pages_partial": r.get("pages_partial")})
+        covered += gap
+    return {"bytes": total, "share_of_active": ratio(total, t["active"]), "classes": leaders}
+
+
+def excess_evidence(st):
+    """Under stable: a steady heap that holds far more than its live data
+    says so, and where (nothing grows, but the user came because rss is high)."""
+    if st["share_of_active"] < THRESHOLDS["frag_high"] or st["bytes"] < THRESHOLDS["frag_min_bytes"]:
+        return []
+    active = st["bytes"] / st["share_of_active"]
+    lines = ["but the heap holds far more than its live data: %s of %s active (%s) is free "
+             "space stranded in partly used pages, which cannot be released while their live "
+             "blocks stay (pinned earlier: it does not grow)"
+             % (human(st["bytes"]), human(active), percent(st["share_of_active"]))]
+    if st["classes"]:
+        lines.append("stranded most in class%s %s" % (
+            "es" if len(st["classes"]) > 1 else "", "; ".join(
+                "%s %s (%s live in %s of pages, %s full on average%s)" % (
+                    c["class"], human(c["stranded"]), human(c["allocated"]), human(c["active"]),
+                    percent(ratio(c["allocated"], c["active"])),
+                    ", %d of %d pages partly used" % (c["pages_partial"], c["pages"])
+                    if c["pages_partial"] is not None else "")
+                for c in st["classes"])))
+    return lines
 
 
 # ---------------------------------------------------------------- analysis
@@ -682,13 +931,13 @@ def split_teardown(snapshots):
     tail: an interval snapshot that caught the heap half freed is under half
     the one before it, but the exit report is under half of it too."""
     n = len(snapshots)
-    if n <= THRESHOLDS["min_snapshots"]:
+    if n <= TREND_MIN_SNAPSHOTS:
         return snapshots, None
     # libmallard marks its exit report ("trigger": "exit"); only such a
     # snapshot (or, from writers without the key, the last one) can end one.
     if snapshots[-1].get("trigger", "exit") != "exit":
         return snapshots, None
-    for tail in range(min(THRESHOLDS["teardown_tail_max"], n - THRESHOLDS["min_snapshots"]), 0, -1):
+    for tail in range(min(THRESHOLDS["teardown_tail_max"], n - TREND_MIN_SNAPSHOTS), 0, -1):
         before = snapshots[-tail - 1]["totals"]["allocated"]
         if before >= THRESHOLDS["teardown_min_bytes"] and all(
                 x["totals"]["allocated"] < THRESHOLDS["teardown_share"] * before for x in snapshots[-tail:]):
@@ -714,11 +963,10 @@ def analyse(path, all_snapshots, warnings):
     s = series(snapshots)
     s["last_snapshot"] = snapshots[-1]
     tr = trends(s)
-    growth = [e for e in growth_by_class(snapshots[0], snapshots[-1])
-              if e["allocated_delta"] or e["active_delta"]]
-    word, evidence = verdict(snapshots, s, tr, growth)
+    growth = growth_entries(snapshots)
+    word, evidence, undecided = verdict(snapshots, s, tr, growth)
     return {"file": path, "summary": summary(snapshots, s), "trends": tr,
-            "classes": growth, "verdict": word, "evidence": evidence,
+            "classes": growth, "verdict": word, "evidence": evidence, "undecided": undecided,
             "warnings": warnings, "notes": notes, "thresholds": THRESHOLDS,
             "snapshots": snapshots, "all_snapshots": all_snapshots, "teardown": teardown}
 
@@ -738,6 +986,7 @@ def summary(snapshots, s):
         "outside_heap": last["rss"] - t["resident"],
         "address_space": last["address_space"], "large": last["large"], "huge": last["huge"],
         "classes": [{k: v for k, v in r.items() if k != "occupancy"} for r in rows],
+        "stranded": stranded(last),
     }
 
 
@@ -874,7 +1123,7 @@ def growth_row(name, e):
 
 
 def json_report(r):
-    out = {k: r[k] for k in ("verdict", "evidence", "trends", "classes", "summary",
+    out = {k: r[k] for k in ("verdict", "evidence", "undecided", "trends", "classes", "summary",
                              "warnings", "notes", "thresholds")}
     out["file"] = r["file"]
     return json.dumps(out, indent=1, sort_keys=False) + "\n"
@@ -1076,8 +1325,11 @@ class Parser(argparse.ArgumentParser):
 def parse_args(argv):
     p = Parser(prog=PROG, description="Explain a process's heap from libmallard's NDJSON "
                "snapshots (MALLARD_STATS_FORMAT=json): summary, trends, growth by size class "
-               "and a verdict (leak, fragmentation, retention, outside-heap, stable).",
-               epilog="Exit status: 0 report printed, 1 bad input, 2 bad command line.")
+               "and a verdict (leak, fragmentation, retention, outside-heap, stable, or "
+               "undecided when the snapshots cannot tell them apart).",
+               epilog="Exit status: 0 report printed, 1 bad input, 2 bad command line, "
+               "3 report printed but the verdict is undecided (too little or too ambiguous "
+               "evidence).")
     p.add_argument("file", metavar="FILE", help="NDJSON snapshots of one process ('-': stdin)")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
     p.add_argument("--svg", metavar="OUT", help="also draw the totals over time and the "
@@ -1100,6 +1352,7 @@ def seconds_arg(text):
     return value
 
 
+EXIT_UNDECIDED = 3
 USAGE = "usage: %s [-h] [--json] [--svg OUT] [--from SECONDS] [--series] FILE" % PROG
 
 
@@ -1142,7 +1395,7 @@ def run(argv):
         text += series_text(report)
     sys.stdout.write(text)
     sys.stdout.flush()
-    return 0
+    return EXIT_UNDECIDED if report["verdict"] == UNDECIDED else 0
 
 
 def main(argv=None):

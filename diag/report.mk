@@ -9,7 +9,9 @@
 #                                  status 1 (2 for a flag), never a traceback;
 #                                  a truncated last line warns and reports
 #   tests/diag/report-verdicts.sh  each synthetic series (make-fixtures.py)
-#                                  gets its verdict; --json and --svg output
+#                                  and each recorded one (tests/diag/recorded/)
+#                                  gets its verdict, undecided ones included,
+#                                  with its exit status; --json and --svg output
 #
 # The tests run diag/mallard-report.py from the source tree with python3
 # unless MALLARD_REPORT names the command to test; they print TAP and skip
@@ -26,4 +28,9 @@ mallard-report: $(srcdir)/diag/mallard-report.py
 
 REPORT_TESTS = tests/diag/report-badinput.sh tests/diag/report-verdicts.sh
 TESTS += $(REPORT_TESTS)
-EXTRA_DIST += diag/mallard-report.py tests/diag/make-fixtures.py tests/diag/report-common.sh $(REPORT_TESTS)
+EXTRA_DIST += diag/mallard-report.py tests/diag/make-fixtures.py tests/diag/report-common.sh $(REPORT_TESTS) \
+	tests/diag/recorded/README tests/diag/recorded/verdicts \
+	tests/diag/recorded/service_daemon.ndjson.xz tests/diag/recorded/service_cache.ndjson.xz \
+	tests/diag/recorded/pinned.ndjson.xz tests/diag/recorded/service_daemon-early.ndjson.xz \
+	tests/diag/recorded/service_cache-warming.ndjson.xz \
+	tests/diag/recorded/service_daemon-flake.ndjson.xz

@@ -8,6 +8,9 @@
 #                   (run with MALLARD_PURGE_DELAY_MS=-1)
 #   outside_heap    mmap'ed chunks grow, heap flat             -> outside-heap
 #   stable          steady churn, everything flat              -> stable
+#   pinned          survivors pin a third-full heap at start,  -> stable, and
+#                   then steady churn                             "holds far more
+#                                                                 than its live data"
 #   service_generator.py, service_cache.py: the same for CPython
 #                   (PYTHONMALLOC=malloc): leak (or stable with --close),
 #                   fragmentation
@@ -17,14 +20,16 @@
 # comes in with LD_PRELOAD, so they are built like bench/ programs, not
 # linked with libmallard. check_PROGRAMS: built by `make check`, not
 # installed; tests/diag/scenarios.sh runs each and checks mallard-report's
-# verdict.
+# verdict (short runs: the verdict or "undecided"; MALLARD_SCENARIOS=long:
+# exactly the verdict).
 
 DIAG_SCENARIOS = \
 	diag/scenarios/leak \
 	diag/scenarios/fragmentation \
 	diag/scenarios/retention \
 	diag/scenarios/outside_heap \
-	diag/scenarios/stable
+	diag/scenarios/stable \
+	diag/scenarios/pinned
 
 check_PROGRAMS += $(DIAG_SCENARIOS)
 
@@ -33,6 +38,7 @@ diag_scenarios_fragmentation_SOURCES = diag/scenarios/fragmentation.c diag/scena
 diag_scenarios_retention_SOURCES = diag/scenarios/retention.c diag/scenarios/scenario.h
 diag_scenarios_outside_heap_SOURCES = diag/scenarios/outside_heap.c diag/scenarios/scenario.h
 diag_scenarios_stable_SOURCES = diag/scenarios/stable.c diag/scenarios/scenario.h
+diag_scenarios_pinned_SOURCES = diag/scenarios/pinned.c diag/scenarios/scenario.h
 
 EXTRA_DIST += \
 	diag/scenarios/README \

@@ -2,10 +2,13 @@
 """make-fixtures.py OUTDIR - synthetic NDJSON snapshot series for mallard-report's tests.
 
 Writes one file per scenario into OUTDIR, named after the verdict it should
-get (the part before the first "-"; short: stable): leak, leak-teardown,
+get (the part before the first "-"; short: undecided): leak, leak-teardown,
 fragmentation, fragmentation-growing, fragmentation-freed, retention,
 retention-bursts, retention-held, outside-heap, stable, stable-warmup,
-stable-spike and short.
+stable-spike, stable-pinned (steady, a third of its pages' blocks live),
+undecided-unclear (a rise within 2-4 times its scatter: leak or
+fragmentation?), undecided-warmup (a rise that levels off for the last
+third) and short.
 Each is a run of 20 snapshots 10 s apart (short: 2 snapshots 0.5 s apart)
 of a model heap: size classes in 64 KiB pages, with the page layout, the
 occupancy histogram and the totals derived from the live blocks the way
@@ -30,6 +33,7 @@ STEP_MS = 10000
 CLASSES = [(16, 60000), (32, 90000), (48, 40000), (64, 30000), (96, 12000),
            (128, 9000), (256, 4000), (512, 2000), (1024, 900), (2048, 300),
            (4096, 120), (8192, 40), (16384, 12), (32768, 4)]
+CLASS_LIVE = dict(CLASSES)
 
 
 def layout(size, live, pages, rng):
@@ -131,6 +135,17 @@ def run(scenario, steps=STEPS):
             live = {size: int(n * warm) for size, n in live.items()}
         elif scenario == "stable-spike" and k == steps - 1:  # one big block at the end
             huge = 16 * MiB
+        elif scenario == "stable-pinned":  # survivors hold a third of their pages' blocks
+            for size in (64, 128, 256):
+                pages[size] = 3 * -(-live[size] * size // PAGE)
+        elif scenario == "undecided-unclear":  # live bytes grow, but every 4th snapshot
+            for size in (32, 64):                # catches a deep collection: the rise is
+                dip = 0.3 if k % 4 == 3 and k > 6 else 0  # within 2-4x its scatter, while
+                live[size] += int(CLASS_LIVE[size] * (0.03 * k - dip))  # pages spread
+                pages[size] = int(CLASS_LIVE[size] * size / PAGE * (1 + 0.03 * k))
+        elif scenario == "undecided-warmup":  # live bytes rise for two thirds of the run,
+            for size in (32, 64):             # then level off: a warm-up, or a leak that paused?
+                live[size] += int(CLASS_LIVE[size] * 0.5 * min(k, 13) / 13)
         lines.append(snapshot(k, live, pages, retained, outside, huge, rng))
     return lines
 
@@ -143,7 +158,8 @@ def main(argv):
     os.makedirs(outdir, exist_ok=True)
     scenarios = ["leak", "fragmentation", "fragmentation-growing", "fragmentation-freed", "retention", "retention-bursts",
                  "retention-held",
-                 "outside-heap", "stable", "stable-warmup", "stable-spike"]
+                 "outside-heap", "stable", "stable-warmup", "stable-spike", "stable-pinned",
+                 "undecided-unclear", "undecided-warmup"]
     for name in scenarios:
         write(os.path.join(outdir, name + ".ndjson"), run(name))
     # A leak whose last two snapshots (an interval one, then the exit report)

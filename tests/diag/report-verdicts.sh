@@ -5,10 +5,16 @@
 # tests/diag/make-fixtures.py writes one series per scenario (a leak in the
 # 48 B and 64 B classes, pages spreading under the same live bytes or
 # staying while most of their blocks are freed, committed growing or held far above active, rss growing outside the heap,
-# a stable heap - plain, after a warm-up, with one spike at the end - and a
-# run too short for a trend). For each: --json gives the expected verdict
-# and non-empty evidence holding a figure (a number with a unit), and the
-# text output holds the line "verdict: WORD". The leak's growth is
+# a stable heap - plain, after a warm-up, with one spike at the end, with
+# its pages a third full - and three that must be undecided: a run too
+# short, a rise within 2-4 times its scatter, a rise that levels off).
+# tests/diag/recorded/ adds series recorded from the scenarios, two of them
+# cut where the rules before "undecided" named the wrong cause. For each:
+# --json gives the expected verdict and non-empty evidence holding a figure
+# (a number with a unit), the exit status is 3 for undecided and 0 for
+# the others, "undecided" is null or says why and how long a run would
+# settle it, and the text output holds the line "verdict: WORD". A steady
+# heap a third full says how much is stranded, and where. The leak's growth is
 # attributed to 48 B and 64 B, the trends carry slope_per_min/first/last,
 # and --svg writes well-formed XML with the four series and the occupancy
 # map. Prints TAP. Runs from the source tree too:
@@ -20,9 +26,14 @@
 # series:expected verdict
 cases="leak:leak leak-teardown:leak leak-halftorn:leak fragmentation:fragmentation fragmentation-growing:fragmentation fragmentation-freed:fragmentation
 retention:retention retention-bursts:retention retention-held:retention outside-heap:outside-heap stable:stable
-stable-warmup:stable stable-spike:stable short:stable"
+stable-warmup:stable stable-spike:stable stable-pinned:stable short:undecided undecided-unclear:undecided
+undecided-warmup:undecided"
+recorded="$top_srcdir/tests/diag/recorded"
+while read -r name verdict; do
+	cases="$cases recorded/$name:$verdict"
+done <"$recorded/verdicts"
 
-echo "1..$(($(echo "$cases" | wc -w) * 2 + 7))"
+echo "1..$(($(echo "$cases" | wc -w) * 2 + 8))"
 
 # result OK DESCRIPTION [FILE]: prints the TAP line; on failure, FILE and stderr
 result() {
@@ -50,6 +61,24 @@ except ValueError as err:
 if what == "verdict":
     if r.get("verdict") != sys.argv[3]:
         print("verdict %r, expected %r" % (r.get("verdict"), sys.argv[3]))
+    status = int(sys.argv[4])
+    if status != (3 if sys.argv[3] == "undecided" else 0):
+        print("exit status %d for the verdict %r" % (status, sys.argv[3]))
+    u = r.get("undecided", "missing")
+    if sys.argv[3] == "undecided":
+        # why, and what would settle it: a longer run than this one
+        if not isinstance(u, dict) or u.get("reason") not in ("too short", "unclear", "warm-up"):
+            print("undecided without a reason: %r" % (u,))
+        elif not (isinstance(u.get("run_at_least_s"), (int, float))
+                  and u["run_at_least_s"] > r["summary"]["duration_s"]):
+            print("undecided does not say how long a run would settle it: %r" % (u,))
+        elif u["reason"] != "too short" and len({x["verdict"] for x in u["readings"]}) < 2 \
+                and u["reason"] == "unclear":
+            print("unclear, but every reading gives the same verdict: %r" % (u,))
+        if not any("to settle it" in e for e in r.get("evidence", [])):
+            print("no evidence line says what would settle it")
+    elif u is not None:
+        print("undecided is %r for a verdict" % (u,))
     ev = r.get("evidence")
     if not isinstance(ev, list) or not ev or not all(isinstance(e, str) for e in ev):
         print("evidence is not a non-empty list of strings: %r" % (ev,))
@@ -61,6 +90,20 @@ elif what == "leak-classes":
         print("top growth classes %r, expected 48 B and 64 B" % top)
     if not all(name in r["evidence"][0] for name in ("48 B", "64 B")):
         print("first evidence line does not name 48 B and 64 B: %r" % r["evidence"][0])
+elif what == "stranded":
+    # a steady heap far above its live data says so, with the classes
+    text = " ".join(r["evidence"])
+    st = r["summary"]["stranded"]
+    if "far more than its live data" not in text:
+        print("no evidence line about the stranded bytes: %r" % r["evidence"])
+    if st["share_of_active"] < 0.25 or not st["classes"]:
+        print("summary.stranded too small or without classes: %r" % st)
+    for name in sys.argv[3].split(","):
+        if name not in [c["class"] for c in st["classes"]] or (name + " ") not in text:
+            print("class %s not named among the stranded ones: %r" % (name, st["classes"]))
+elif what == "not-stranded":
+    if "far more than its live data" in " ".join(r["evidence"]):
+        print("a heap at its live size is said to hold far more: %r" % r["evidence"])
 elif what == "teardown":
     # the exit teardown must start at the first snapshot of the fall
     want = "the last %s snapshots" % sys.argv[3]
@@ -97,22 +140,43 @@ python3 "$top_srcdir/tests/diag/make-fixtures.py" "$tmp/fx" >"$tmp/err" 2>&1 || 
 for c in $cases; do
 	series=${c%%:*}
 	verdict=${c#*:}
-	file="$tmp/fx/$series.ndjson"
+	case $series in
+	recorded/*)
+		file="$tmp/${series#recorded/}.ndjson"
+		python3 -c 'import lzma, sys; sys.stdout.write(lzma.open(sys.argv[1], "rt").read())' \
+			"$recorded/${series#recorded/}.ndjson.xz" >"$file" 2>"$tmp/err"
+		;;
+	*) file="$tmp/fx/$series.ndjson" ;;
+	esac
 
 	n=$((n + 1))
 	ok=no
-	if report --json "$file" >"$tmp/out.json" 2>"$tmp/err" && check verdict "$tmp/out.json" "$verdict"; then
+	report --json "$file" >"$tmp/out.json" 2>"$tmp/err"
+	if check verdict "$tmp/out.json" "$verdict" $?; then
 		ok=yes
 	fi
-	result $ok "$series: --json verdict $verdict, evidence with figures" "$tmp/why"
+	result $ok "$series: --json verdict $verdict, evidence with figures, exit status" "$tmp/why"
 
 	n=$((n + 1))
 	ok=no
-	if report "$file" >"$tmp/out" 2>"$tmp/err" && grep -q -x "verdict: $verdict" "$tmp/out"; then
+	report "$file" >"$tmp/out" 2>"$tmp/err"
+	if grep -q -x "verdict: $verdict" "$tmp/out"; then
 		ok=yes
 	fi
 	result $ok "$series: text has the line \"verdict: $verdict\"" "$tmp/out"
 done
+
+# Under stable, a heap that holds far more than its live data says so and
+# names the classes: the synthetic third-full heap, and the pinned
+# scenario; a plain stable heap does not.
+n=$((n + 1))
+ok=no
+report --json "$tmp/fx/stable-pinned.ndjson" >"$tmp/pinned.json" 2>"$tmp/err"
+report --json "$tmp/pinned.ndjson" >"$tmp/pinned-rec.json" 2>>"$tmp/err"
+check stranded "$tmp/pinned.json" "64 B,128 B,256 B" && check stranded "$tmp/pinned-rec.json" "64 B,128 B,256 B,512 B" &&
+	report --json "$tmp/fx/stable.ndjson" >"$tmp/stable.json" 2>>"$tmp/err" &&
+	check not-stranded "$tmp/stable.json" && ok=yes
+result $ok "stable with pages a third full: the stranded bytes and their classes; plain stable: no such line" "$tmp/why"
 
 report --json "$tmp/fx/leak.ndjson" >"$tmp/leak.json" 2>"$tmp/err"
 
@@ -186,7 +250,7 @@ n=$((n + 1))
 ok=no
 rm -f "$tmp/out.svg"
 if report --json --svg "$tmp/out.svg" "$tmp/fx/leak.ndjson" >"$tmp/out.json" 2>"$tmp/err" &&
-	[ -s "$tmp/out.svg" ] && check verdict "$tmp/out.json" leak; then
+	[ -s "$tmp/out.svg" ] && check verdict "$tmp/out.json" leak 0; then
 	ok=yes
 fi
 result $ok "--json --svg: SVG written, JSON on stdout" "$tmp/why"
