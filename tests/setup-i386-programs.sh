@@ -72,7 +72,7 @@ for pkg in $wanted; do
     fi
     # apt-get download writes into the current directory
     # (as root, apt warns that the download is unsandboxed: harmless)
-    if (cd "$dest/.debs" && apt-get download -q "$pkg" >/dev/null 2>"$dest/.debs/$name.err"); then
+    if (cd "$dest/.debs" && apt-get download -q -o Acquire::Retries=3 "$pkg" >/dev/null 2>"$dest/.debs/$name.err"); then
         rm -f "$dest/.debs/$name.err"
     else
         echo "setup-i386-programs: apt-get download $pkg failed: $(tail -n 1 "$dest/.debs/$name.err")" >&2

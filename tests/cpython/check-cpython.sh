@@ -9,7 +9,9 @@
 # Then bench/run --cpython measures one small workload on it (nothing timed:
 # it must run, print its checksum and give results.csv its rows).
 # Exit status: 0 when the build, its libmallard check, the tests and the
-# bench/run --cpython run pass.
+# bench/run --cpython run pass; 3 when Debian's python3.11 source could not
+# be fetched (bench/cpython/build's status: cpython/fetch-source's error line
+# says which versions were tried and why each failed); else 1 or 2.
 
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -25,9 +27,13 @@ if [ ! -f "$build/.libs/libmallard.so" ]; then
 fi
 # MALLARD_CPYTHON_ARGS: more options for bench/cpython/build (run-all passes
 # --no-install with its own --no-install).
+# bench/cpython/build's status passes through: run-all tells 3 (no source)
+# from a failing build or test.
+rc=0
 # shellcheck disable=SC2086
 bench/cpython/build --variant mallard --mallard-build "$build" -j "$jobs" --test short \
-	${MALLARD_CPYTHON_ARGS:-} >/dev/null
+	${MALLARD_CPYTHON_ARGS:-} >/dev/null || rc=$?
+[ $rc = 0 ] || exit $rc
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
