@@ -20,6 +20,13 @@
 #                               apt_install; after a failure apt_update and
 #                               again, TRIES tries in all; status 1 when the
 #                               last one failed
+#   apt_install_each TRIES [--no-remove] PKG...
+#                               apt_install_retry of them all; when that
+#                               fails, each one not yet installed alone, so
+#                               that one that cannot be had keeps out no
+#                               other; status 1 when some were left out:
+#                               APT_LEFT_OUT holds them, APT_LEFT_OUT_WHY
+#                               the apt_error_line of each, index for index
 #   apt_installed PKG           status 0 when dpkg has PKG installed
 #   apt_missing PKG...          prints those of PKG not installed, one a line
 #   apt_error_line              filter: the line of apt-get's output (stdin)
@@ -109,6 +116,21 @@ apt_install_retry() {
 		apt_update 2 || :
 	done
 	return 1
+}
+
+apt_install_each() {
+	local tries=$1 opts=() p
+	shift
+	if [ "${1:-}" = --no-remove ]; then opts=(--no-remove); shift; fi
+	APT_LEFT_OUT=() APT_LEFT_OUT_WHY=()
+	apt_install_retry "$tries" "${opts[@]}" "$@" && return 0
+	for p in "$@"; do
+		apt_installed "$p" && continue
+		apt_install "${opts[@]}" "$p" && continue
+		APT_LEFT_OUT+=("$p")
+		APT_LEFT_OUT_WHY+=("$APT_ERROR")
+	done
+	[ ${#APT_LEFT_OUT[@]} = 0 ]
 }
 
 apt_installed() {
