@@ -7,6 +7,11 @@
  * and takes a heap: an abandoned one if any, else a new one. When the
  * thread exits, its heap is abandoned intact; remote frees into it keep
  * working (they only touch atomics), and the next thread to start adopts it.
+ *
+ * Maintenance (sweeps, purges) runs on the owner's slow paths; what falls
+ * due while the owner is quiet is done by the background thread
+ * (background.c), which may pop remote_pages and take slice_lock but never
+ * touches the owner's queues.
  */
 #include <errno.h>
 #include <string.h>
@@ -133,6 +138,9 @@ static void heap_drain_remote(heap_t *heap)
 	}
 }
 
+/* The first page pushed on an empty stack asks the background thread to
+ * come one purge delay later, in case the owner does not: the pages after
+ * it are taken in the same pop. */
 static void heap_remote_push(heap_t *heap, page_t *page)
 {
 	page_t *head = atomic_load_explicit(&heap->remote_pages, memory_order_relaxed);
@@ -140,6 +148,8 @@ static void heap_remote_push(heap_t *heap, page_t *page)
 		page->remote_next = head;
 	} while (!atomic_compare_exchange_weak_explicit(&heap->remote_pages, &head, page, memory_order_release,
 						       memory_order_relaxed));
+	if (head == NULL && options.purge_delay_ms >= 0)
+		background_due(clock_now_ms() + (uint64_t)options.purge_delay_ms);
 }
 
 /* ---- allocation slow path ---- */
@@ -227,26 +237,33 @@ static void heap_free_remote(page_t *page, block_t *block)
  * or a suspected double free. `block` is the block start. */
 static void heap_free_local(heap_t *heap, page_t *page, block_t *block)
 {
+	if (page->flags & PAGE_FLOATING) {
+		/* Take the page back unless a remote free already did: then it
+		 * is on its way through remote_pages and whoever pops it (this
+		 * thread, or the background thread) alone may touch its free
+		 * list, so the block goes the remote way. */
+		uintptr_t expected = THREAD_FREE_NOTIFY;
+		if (!atomic_compare_exchange_strong_explicit(&page->xthread_free, &expected, 0, memory_order_acq_rel,
+							     memory_order_relaxed)) {
+			heap_free_remote(page, block);
+			return;
+		}
+		page->flags &= ~PAGE_FLOATING;
+		if (unlikely(page->used == 0 || block == page->free))
+			report_bad_pointer("free", block, "double free", false);
+		block->next = page->free;
+		page->free = block;
+		if (--page->used == 0)
+			segment_span_free(heap, page);
+		else
+			heap_queue_push(heap, page, false);
+		return;
+	}
 	if (unlikely(page->used == 0 || block == page->free))
 		report_bad_pointer("free", block, "double free", false);
 	block->next = page->free;
 	page->free = block;
-	page->used--;
-	if (page->flags & PAGE_FLOATING) {
-		uintptr_t expected = THREAD_FREE_NOTIFY;
-		/* Take the page back unless a remote free already did (then it is
-		 * on its way through remote_pages and the pop requeues it). */
-		if (atomic_compare_exchange_strong_explicit(&page->xthread_free, &expected, 0, memory_order_acq_rel,
-							    memory_order_relaxed)) {
-			page->flags &= ~PAGE_FLOATING;
-			if (page->used == 0)
-				segment_span_free(heap, page);
-			else
-				heap_queue_push(heap, page, false);
-		}
-		return;
-	}
-	if (page->used == 0)
+	if (--page->used == 0)
 		heap_page_emptied(heap, page);
 }
 
@@ -325,7 +342,8 @@ static bool heap_collect_abandoned(bool force)
  * run their maintenance for two purge delays: a thread that freed a lot and
  * then blocks (on a lock, a queue, a join) allocates nothing, so its own
  * slow paths never come to purge its freed pages. Runs at the sweep, every
- * half purge delay, of any thread that is active. */
+ * half purge delay, of any thread that is active, when the background
+ * thread (which does this and more) is off or could not start. */
 static void heap_purge_idle(heap_t *self, uint64_t now)
 {
 	long delay = options.purge_delay_ms;
@@ -338,7 +356,7 @@ static void heap_purge_idle(heap_t *self, uint64_t now)
 		uint64_t due = __atomic_load_n(&h->purge_at_ms, __ATOMIC_RELAXED);
 		uint64_t seen = atomic_load_explicit(&h->maintained_ms, memory_order_relaxed);
 		if (due != 0 && now >= due && now - seen >= 2 * (uint64_t)delay)
-			segment_purge_heap_try(h, now);
+			segment_purge_heap_try(h, now, false);
 	}
 	pthread_mutex_unlock(&heap_registry_lock);
 }
@@ -392,7 +410,8 @@ static void heap_maintain(heap_t *heap)
 		heap->sweep_at_ms = now + (uint64_t)(delay > 2 * HEAP_KEPT_SWEEP_MS ? delay / 2 : HEAP_KEPT_SWEEP_MS);
 		heap_free_empty_pages(heap);
 		heap_collect_abandoned(false);
-		heap_purge_idle(heap, now);
+		if (!background_running())
+			heap_purge_idle(heap, now);
 	}
 	uint64_t due = __atomic_load_n(&heap->purge_at_ms, __ATOMIC_RELAXED);
 	if (due != 0 && now >= due)
@@ -483,4 +502,8 @@ static void heap_thread_done(void *value)
 	heap->next_abandoned = heap_abandoned;
 	heap_abandoned = heap;
 	pthread_mutex_unlock(&heap_abandoned_lock);
+	/* remote frees may yet empty its queued pages: the background thread
+	 * collects the abandoned heaps on its next pass */
+	if (options.purge_delay_ms >= 0)
+		background_due(clock_now_ms() + (uint64_t)options.purge_delay_ms);
 }

@@ -34,6 +34,7 @@ MALLARD_COLD void process_init_slow(void)
 		process_start_ms = clock_now_ms();
 		options_init();
 		sizeclass_init();
+		background_init();
 		process_init_thread = pthread_self();
 		atomic_store_explicit(&process_state, PROCESS_CORE_READY, memory_order_release);
 		pthread_key_create(&process_heap_key, heap_thread_done);
@@ -70,11 +71,14 @@ __attribute__((constructor)) static void process_constructor(void)
 /* ---- fork ---- */
 
 /* Every global lock is taken before fork so the child never inherits one
- * held by a thread that does not exist there. Order: the snapshot writer's
- * (it takes the registry inside), registry, abandoned, segment cache,
- * listed huge segments (no code path nests them differently). */
+ * held by a thread that does not exist there. Order: the background
+ * thread's pass (it takes the registry, abandoned and segment cache locks
+ * inside), the snapshot writer's (it takes the registry inside), registry,
+ * abandoned, segment cache, listed huge segments (no code path nests them
+ * differently). */
 static void process_fork_prepare(void)
 {
+	background_fork_prepare();
 	pthread_mutex_lock(&emit_fd_lock);
 	pthread_mutex_lock(&heap_registry_lock);
 	pthread_mutex_lock(&heap_abandoned_lock);
@@ -89,6 +93,7 @@ static void process_fork_parent(void)
 	pthread_mutex_unlock(&heap_abandoned_lock);
 	pthread_mutex_unlock(&heap_registry_lock);
 	pthread_mutex_unlock(&emit_fd_lock);
+	background_fork_parent();
 }
 
 /* In the child only the forking thread exists. Heaps owned by the other
@@ -107,4 +112,5 @@ static void process_fork_child(void)
 	}
 	pthread_mutex_init(&heap_registry_lock, NULL);
 	pthread_mutex_init(&emit_fd_lock, NULL);
+	background_fork_child();
 }

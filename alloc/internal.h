@@ -209,6 +209,7 @@ typedef struct {
 	bool invalid_free_abort;
 	unsigned segment_cache_max;
 	bool thp;
+	bool background; /* the maintenance thread of background.c */
 } options_t;
 
 #endif /* MALLARD_INTERNAL_H */

@@ -81,8 +81,10 @@ static void introspect_totals(introspect_totals_t *t)
 }
 
 /* malloc_trim: everything this thread's heap, the abandoned heaps and the
- * segment cache hold free goes back now; other threads' heaps do the same
- * on their next allocation slow path. */
+ * segment cache hold free goes back now; so do the free slices and empty
+ * segments of other threads' heaps (unless the owner is in a span
+ * operation at that moment), and their empty pages on their owner's next
+ * allocation slow path. */
 static int introspect_trim(void)
 {
 	process_ensure_init();
@@ -94,6 +96,12 @@ static int introspect_trim(void)
 		released |= heap_collect(heap, true);
 	}
 	released |= heap_collect_abandoned(true);
+	pthread_mutex_lock(&heap_registry_lock);
+	heap_t *first = heap_registry; /* the list behind the head never changes */
+	pthread_mutex_unlock(&heap_registry_lock);
+	for (heap_t *h = first; h; h = h->next_all)
+		if (h != heap && __atomic_load_n(&h->state, __ATOMIC_RELAXED) == HEAP_OWNED)
+			released |= segment_purge_heap_try(h, 0, true);
 	released |= segment_cache_flush() > 0;
 	released |= segment_huge_cache_expire(0, true) > 0;
 	return released ? 1 : 0;

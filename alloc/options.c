@@ -10,6 +10,11 @@
  *   MALLARD_THP             0 (default) | 1: let transparent huge pages back
  *                           segments (faster TLB, but RSS then moves in
  *                           2 MiB steps and purging frees less)
+ *   MALLARD_BACKGROUND      1 (default) | 0: a maintenance thread, started
+ *                           the first time something is due, purges on time
+ *                           in heaps whose threads idle, block or stay on the
+ *                           fast path; 0: only the program's own malloc and
+ *                           free calls run maintenance
  *
  * A bad value gets one warning line on stderr and the default. getenv does
  * not allocate, so this is safe on the first malloc of the process.
@@ -25,6 +30,7 @@ static options_t options = {
 	.invalid_free_abort = true,
 	.segment_cache_max = SEGMENT_CACHE_DEFAULT,
 	.thp = false,
+	.background = true,
 };
 
 /* Parses a decimal integer in [lo, hi] filling the whole string. */
@@ -64,6 +70,10 @@ static void options_init(void)
 	v = options.thp;
 	options_read_long("MALLARD_THP", 0, 1, "0 or 1", "0", &v);
 	options.thp = v != 0;
+
+	v = options.background;
+	options_read_long("MALLARD_BACKGROUND", 0, 1, "0 or 1", "1", &v);
+	options.background = v != 0;
 
 	const char *s = getenv("MALLARD_INVALID_FREE");
 	if (s != NULL) {

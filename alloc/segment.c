@@ -182,7 +182,8 @@ static segment_t *segment_alloc(heap_t *heap)
 		seg = p;
 		segment_init_header(seg, heap);
 		segmap_set(seg, true);
-		atomic_fetch_add_explicit(&stat_segments_mapped, SEGMENT_SIZE, memory_order_relaxed);
+		if (atomic_fetch_add_explicit(&stat_segments_mapped, SEGMENT_SIZE, memory_order_relaxed) != 0)
+			background_want(); /* the second segment: a heap worth a thread */
 	} else {
 		segment_init_header(seg, heap);
 	}
@@ -360,8 +361,12 @@ static void segment_span_free_locked(heap_t *heap, page_t *page)
 	MALLARD_ASSERT(segment_is_valid(seg));
 	if (seg->purge_at_ms == 0 && options.purge_delay_ms >= 0) {
 		seg->purge_at_ms = clock_now_ms() + (uint64_t)options.purge_delay_ms;
-		if (heap->purge_at_ms == 0 || seg->purge_at_ms < heap->purge_at_ms)
+		if (heap->purge_at_ms == 0 || seg->purge_at_ms < heap->purge_at_ms) {
 			__atomic_store_n(&heap->purge_at_ms, seg->purge_at_ms, __ATOMIC_RELAXED);
+			/* a later due time of this heap is found by the pass that
+			 * this one (or an earlier one) brings */
+			background_due(seg->purge_at_ms + background_grace_ms());
+		}
 		seg->purge_next = heap->purge_list;
 		heap->purge_list = seg;
 	}
@@ -416,7 +421,7 @@ static bool segment_purge_heap_locked(heap_t *heap, uint64_t now, bool force)
 
 /* The span operations and purges as the heap code calls them: each under
  * the heap's slice_lock, uncontended unless another thread is purging this
- * heap for an idle owner (heap_purge_idle). */
+ * heap for a quiet owner (the background thread, or heap_purge_idle). */
 static page_t *segment_span_alloc(heap_t *heap, unsigned count)
 {
 	pthread_mutex_lock(&heap->slice_lock);
@@ -448,13 +453,14 @@ static bool segment_purge_heap(heap_t *heap, uint64_t now, bool force)
 	return released;
 }
 
-/* Purges what is due in another thread's heap, unless its owner is in a
- * span operation right now (then the owner is not idle anyway). */
-static bool segment_purge_heap_try(heap_t *heap, uint64_t now)
+/* Purges what is due (everything if `force`) in another thread's heap,
+ * unless its owner is in a span operation right now (then the owner is
+ * not idle anyway). */
+static bool segment_purge_heap_try(heap_t *heap, uint64_t now, bool force)
 {
 	if (pthread_mutex_trylock(&heap->slice_lock) != 0)
 		return false;
-	bool released = segment_purge_heap_locked(heap, now, false);
+	bool released = segment_purge_heap_locked(heap, now, force);
 	pthread_mutex_unlock(&heap->slice_lock);
 	return released;
 }
@@ -487,6 +493,8 @@ static segment_t *segment_huge_cache_put(segment_t *seg)
 		atomic_fetch_sub_explicit(&stat_huge_cached, out->map_size, memory_order_relaxed);
 	atomic_fetch_add_explicit(&stat_huge_cached, seg->map_size, memory_order_relaxed);
 	pthread_mutex_unlock(&segment_cache_lock);
+	if (due != UINT64_MAX)
+		background_due(due);
 	return out;
 }
 
@@ -543,6 +551,18 @@ static unsigned segment_huge_cache_expire(uint64_t now, bool all)
 	for (unsigned i = 0; i < n; i++)
 		os_unmap(out[i]->map_base, out[i]->map_size);
 	return n;
+}
+
+/* When the earliest cached huge mapping is due; UINT64_MAX if none. */
+static uint64_t segment_huge_cache_next_due(void)
+{
+	uint64_t due = UINT64_MAX;
+	pthread_mutex_lock(&segment_cache_lock);
+	for (unsigned i = 0; i < HUGE_CACHE_SLOTS; i++)
+		if (huge_cache[i].seg && huge_cache[i].due_ms < due)
+			due = huge_cache[i].due_ms;
+	pthread_mutex_unlock(&segment_cache_lock);
+	return due;
 }
 
 /* Maps a segment holding one block of `size` bytes aligned to `align`
@@ -606,6 +626,11 @@ static void *segment_huge_alloc(size_t size, size_t align, bool zero)
 	atomic_fetch_add_explicit(&stat_huge_count, 1, memory_order_relaxed);
 	if (config_stats)
 		atomic_fetch_add_explicit(&stat_huge_mallocs, 1, memory_order_relaxed);
+	if (map_size <= HUGE_CACHE_BLOCK_MAX) {
+		/* its mapping will be cached when freed, and must expire */
+		background_want();
+		background_poll();
+	}
 	return block;
 }
 

@@ -18,7 +18,12 @@ MALLARD_COLD void report_bad_pointer(const char *func, const void *p, const char
 MALLARD_COLD void report_bad_option(const char *name, const char *value, const char *expected, const char *fallback);
 MALLARD_COLD void report_fatal(const char *what, unsigned long long number);
 static void reporter_init(void);
-static pthread_mutex_t emit_fd_lock; /* diag/emit.c; taken first at fork */
+static pthread_mutex_t emit_fd_lock; /* diag/emit.c; taken at fork */
+static void background_due(uint64_t due);
+static uint64_t background_grace_ms(void);
+static inline void background_poll(void);
+static void background_want(void);
+static bool background_running(void);
 
 #include "alloc/os.c"
 #include "alloc/report.c"
@@ -28,6 +33,7 @@ static pthread_mutex_t emit_fd_lock; /* diag/emit.c; taken first at fork */
 #include "alloc/segment.c"
 #include "alloc/page.c"
 #include "alloc/heap.c"
+#include "alloc/background.c"
 #include "alloc/alloc.c"
 #include "alloc/aligned.c"
 #include "alloc/init.c"

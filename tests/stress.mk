@@ -1,6 +1,7 @@
 # tests/stress.mk - stress tests: threads, cross-thread frees, thread churn,
 # fork under threads, 32-bit address space, the memory of an idle thread
-# purged by the others. Each program runs in a few seconds on 2 cores and
+# purged by the others, freed memory given back on time by the background
+# thread whatever the program does next. Each program runs in a few seconds on 2 cores and
 # arms a watchdog so that a deadlock fails it.
 
 if HAVE_CMOCKA
@@ -10,7 +11,8 @@ STRESS_TESTS = \
 	tests/stress/test_churn \
 	tests/stress/test_fork \
 	tests/stress/test_addrspace \
-	tests/stress/test_idle_purge
+	tests/stress/test_idle_purge \
+	tests/stress/test_background
 
 check_PROGRAMS += $(STRESS_TESTS)
 TESTS += $(STRESS_TESTS)
@@ -50,4 +52,9 @@ tests_stress_test_idle_purge_SOURCES = tests/stress/test_idle_purge.c $(STRESS_C
 tests_stress_test_idle_purge_CFLAGS = $(STRESS_COMPILE_FLAGS)
 tests_stress_test_idle_purge_LDFLAGS = $(STRESS_LINK_FLAGS)
 tests_stress_test_idle_purge_LDADD = $(STRESS_LIBS)
+
+tests_stress_test_background_SOURCES = tests/stress/test_background.c $(STRESS_COMMON)
+tests_stress_test_background_CFLAGS = $(STRESS_COMPILE_FLAGS)
+tests_stress_test_background_LDFLAGS = $(STRESS_LINK_FLAGS)
+tests_stress_test_background_LDADD = $(STRESS_LIBS)
 endif

@@ -1,0 +1,292 @@
+/*
+ * background.c - the maintenance thread: gives freed memory back on time,
+ * whatever the program does after the free.
+ *
+ * Heap maintenance otherwise runs on allocation slow paths and every
+ * HEAP_FREE_BEAT frees, so a program that frees a lot and then idles,
+ * blocks, or keeps to the fast path would hold its freed pages for as long
+ * as it stays quiet. This thread does the maintenance that is due in such
+ * heaps: the purge of freed slices (and release of empty segments), the
+ * pages emptied by remote frees while their owner sleeps, the abandoned
+ * heaps of exited threads, and the expiry of cached huge mappings.
+ *
+ * It costs nothing while nothing is due: it sleeps on a condition variable
+ * with no timeout, and whoever makes something due (a segment's first
+ * freed slice, a huge mapping cached, a page pushed to an owner by a
+ * remote free, a thread exit) calls background_due(), which is one load
+ * and a compare unless the new time is earlier than the thread's wake-up.
+ * None of those callers is on a malloc/free fast path.
+ *
+ * Start-up is lazy: the thread is wanted once the process maps more than
+ * one segment (or a huge block small enough to be cached), and
+ * background_poll() creates it at the end of the next malloc slow path
+ * (pthread_create allocates, and must not run where free() may be called
+ * under a lock of glibc's). A process whose heap stays within its first
+ * segment gets no thread; what it frees waits for its own next malloc
+ * slow path or HEAP_FREE_BEAT, as when the thread is off. MALLARD_BACKGROUND=0
+ * turns it off (bg_earliest then stays 0, so background_due returns at
+ * once): maintenance is then only what the program's own calls run.
+ *
+ * The thread never allocates, blocks every signal, and holds bg_work_lock
+ * for each pass; fork takes that lock first, so no pass is half done in
+ * the child, which starts its own thread lazily the same way.
+ */
+#include <signal.h>
+#include <sys/prctl.h>
+#include <time.h>
+
+enum {
+	BG_IDLE = 0,     /* not started, nothing asked for yet */
+	BG_WANTED = 1,   /* something is due: start at the next background_poll */
+	BG_STARTING = 2, /* pthread_create in progress (it may re-enter malloc) */
+	BG_RUNNING = 3,
+	BG_FAILED = 4,   /* pthread_create failed: retry after BG_RETRY_MS */
+	BG_OFF = 5,      /* MALLARD_BACKGROUND=0, or purging is off */
+};
+
+/* Waking a few ms late costs nothing; waking early costs a second wake-up
+ * (clock_now_ms is the coarse clock, up to a tick behind the condvar's). */
+#define BG_SLACK_MS 5
+#define BG_RETRY_MS 1000
+
+static pthread_mutex_t bg_lock = PTHREAD_MUTEX_INITIALIZER; /* bg_cond, state changes */
+static pthread_cond_t bg_cond;
+static pthread_mutex_t bg_work_lock = PTHREAD_MUTEX_INITIALIZER; /* held for a pass; fork takes it */
+static _Atomic int bg_state;
+static uint64_t bg_retry_at_ms;
+/* When the thread next looks: UINT64_MAX while it sleeps with nothing
+ * due, and also while a pass runs (so that every background_due during
+ * the pass takes the lock and the pass's own result cannot hide it); 0
+ * when background maintenance is off. Written under bg_lock. */
+static _Atomic uint64_t bg_earliest;
+
+static void background_init(void)
+{
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&bg_cond, &attr);
+	pthread_condattr_destroy(&attr);
+	bool on = options.background && options.purge_delay_ms >= 0;
+	atomic_store(&bg_earliest, on ? UINT64_MAX : 0);
+	if (!on)
+		atomic_store(&bg_state, BG_OFF);
+}
+
+static bool background_running(void)
+{
+	return atomic_load_explicit(&bg_state, memory_order_relaxed) == BG_RUNNING;
+}
+
+/* ms the thread waits past a heap's purge time before doing the purge
+ * itself: an active owner purges on its own slow path at the due time,
+ * so the thread only steps in for owners that are quiet. */
+static uint64_t background_grace_ms(void)
+{
+	long delay = options.purge_delay_ms;
+	return delay > 2 * HEAP_KEPT_SWEEP_MS ? (uint64_t)delay / 2 : HEAP_KEPT_SWEEP_MS;
+}
+
+MALLARD_COLD void background_due_slow(uint64_t due)
+{
+	pthread_mutex_lock(&bg_lock);
+	if (due < atomic_load_explicit(&bg_earliest, memory_order_relaxed)) {
+		atomic_store(&bg_earliest, due);
+		int state = atomic_load_explicit(&bg_state, memory_order_relaxed);
+		if (state == BG_RUNNING)
+			pthread_cond_signal(&bg_cond);
+		else if (state == BG_FAILED && clock_now_ms() >= bg_retry_at_ms)
+			atomic_store_explicit(&bg_state, BG_WANTED, memory_order_relaxed);
+	}
+	pthread_mutex_unlock(&bg_lock);
+}
+
+/* Something will be due at `due` (clock_now_ms time). The caller has
+ * published it (a heap's purge_at_ms, its remote_pages, a huge cache slot)
+ * before the call; the fence pairs with the one after the thread sets
+ * bg_earliest to UINT64_MAX at the start of a pass: either this load sees
+ * that store and takes the lock, or the pass sees what was published. */
+static void background_due(uint64_t due)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+	if (due >= atomic_load_explicit(&bg_earliest, memory_order_relaxed))
+		return; /* the thread looks by then anyway, or background is off */
+	background_due_slow(due);
+}
+
+/* ---- the pass ---- */
+
+/* Takes the pages remote frees pushed to `heap` while its owner does not
+ * come to collect them. The pop makes this thread the page's only
+ * collector (see page_t): an empty page goes back to its segment; one with
+ * live blocks floats again, armed, so the next remote free pushes it once
+ * more and the owner's next local free takes it back into its queue. The
+ * owner's queues are never touched. */
+static void background_drain_remote(heap_t *heap)
+{
+	page_t *page = atomic_exchange_explicit(&heap->remote_pages, NULL, memory_order_acquire);
+	while (page) {
+		page_t *next = page->remote_next;
+		for (;;) {
+			page_collect_remote(page);
+			if (page->used == 0) {
+				segment_span_free(heap, page);
+				break;
+			}
+			uintptr_t expected = 0;
+			if (atomic_compare_exchange_strong_explicit(&page->xthread_free, &expected, THREAD_FREE_NOTIFY,
+								    memory_order_acq_rel, memory_order_acquire))
+				break;
+		}
+		page = next;
+	}
+}
+
+/* One look at everything; returns when the next look is due (UINT64_MAX:
+ * nothing is). */
+static uint64_t background_pass(uint64_t now)
+{
+	uint64_t grace = background_grace_ms(), next = UINT64_MAX;
+	heap_collect_abandoned(false);
+	pthread_mutex_lock(&heap_registry_lock);
+	heap_t *first = heap_registry; /* the list behind the head never changes */
+	pthread_mutex_unlock(&heap_registry_lock);
+	for (heap_t *h = first; h; h = h->next_all) {
+		if (__atomic_load_n(&h->state, __ATOMIC_RELAXED) == HEAP_DEAD)
+			continue;
+		if (atomic_load_explicit(&h->remote_pages, memory_order_relaxed))
+			background_drain_remote(h);
+		uint64_t due = __atomic_load_n(&h->purge_at_ms, __ATOMIC_RELAXED);
+		if (due != 0 && now + BG_SLACK_MS >= due + grace) {
+			segment_purge_heap(h, now + BG_SLACK_MS, false);
+			due = __atomic_load_n(&h->purge_at_ms, __ATOMIC_RELAXED);
+		}
+		if (due != 0 && due + grace < next)
+			next = due + grace;
+	}
+	if (atomic_load_explicit(&huge_cache_count, memory_order_relaxed)) {
+		segment_huge_cache_expire(now + BG_SLACK_MS, false);
+		uint64_t due = segment_huge_cache_next_due();
+		if (due < next)
+			next = due;
+	}
+	return next;
+}
+
+static void background_wait_until(uint64_t due_ms)
+{
+	uint64_t t = due_ms + BG_SLACK_MS;
+	struct timespec ts = { .tv_sec = (time_t)(t / 1000), .tv_nsec = (long)(t % 1000) * 1000000L };
+	pthread_cond_timedwait(&bg_cond, &bg_lock, &ts);
+}
+
+static void *background_main(void *arg)
+{
+	(void)arg;
+	prctl(PR_SET_NAME, "mallard-bg", 0, 0, 0);
+	pthread_mutex_lock(&bg_lock);
+	for (;;) {
+		uint64_t due = atomic_load_explicit(&bg_earliest, memory_order_relaxed);
+		if (due == UINT64_MAX) {
+			pthread_cond_wait(&bg_cond, &bg_lock);
+			continue;
+		}
+		uint64_t now = clock_now_ms();
+		if (now + BG_SLACK_MS < due) {
+			background_wait_until(due);
+			continue;
+		}
+		atomic_store(&bg_earliest, UINT64_MAX);
+		atomic_thread_fence(memory_order_seq_cst);
+		pthread_mutex_unlock(&bg_lock);
+
+		pthread_mutex_lock(&bg_work_lock);
+		uint64_t next = background_pass(now);
+		pthread_mutex_unlock(&bg_work_lock);
+
+		pthread_mutex_lock(&bg_lock);
+		if (next < atomic_load_explicit(&bg_earliest, memory_order_relaxed))
+			atomic_store(&bg_earliest, next);
+	}
+	return NULL;
+}
+
+/* ---- start-up, from the slow paths ---- */
+
+MALLARD_COLD void background_start(void)
+{
+	int expected = BG_WANTED;
+	if (!atomic_compare_exchange_strong(&bg_state, &expected, BG_STARTING))
+		return; /* another thread starts it, or this one re-entered */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old); /* the thread inherits the mask */
+	pthread_attr_t attr;
+	pthread_t thread;
+	int err = pthread_attr_init(&attr);
+	if (err == 0) {
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		pthread_attr_setstacksize(&attr, 64 * 1024);
+		err = pthread_create(&thread, &attr, background_main, NULL);
+		pthread_attr_destroy(&attr);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_mutex_lock(&bg_lock);
+	if (err == 0) {
+		atomic_store(&bg_state, BG_RUNNING);
+		pthread_cond_signal(&bg_cond);
+	} else {
+		bg_retry_at_ms = clock_now_ms() + BG_RETRY_MS;
+		atomic_store(&bg_state, BG_FAILED);
+	}
+	pthread_mutex_unlock(&bg_lock);
+}
+
+/* Starts the thread if something asked for it. Called at the end of the
+ * malloc slow paths only: they hold no allocator lock, and glibc never
+ * allocates while it holds a lock pthread_create needs - while free()
+ * may be called with one (the stack cache's, when a join frees a cached
+ * thread's TLS), so no free path starts the thread. */
+static inline void background_poll(void)
+{
+	if (unlikely(atomic_load_explicit(&bg_state, memory_order_relaxed) == BG_WANTED))
+		background_start();
+}
+
+/* The process has mapped more than its first segment: a heap that large
+ * is worth a thread that gives back on time, so ask for it now, while
+ * the program still allocates (the start needs a malloc slow path). */
+static void background_want(void)
+{
+	int expected = BG_IDLE;
+	atomic_compare_exchange_strong_explicit(&bg_state, &expected, BG_WANTED, memory_order_relaxed,
+						memory_order_relaxed);
+}
+
+/* ---- fork ---- */
+
+/* bg_lock is only ever held briefly and is re-made in the child. */
+static void background_fork_prepare(void)
+{
+	pthread_mutex_lock(&bg_work_lock);
+}
+
+static void background_fork_parent(void)
+{
+	pthread_mutex_unlock(&bg_work_lock);
+}
+
+/* The thread is not in the child. If it was (or was about to be) in the
+ * parent, the child wants its own, with a pass at once: what the parent's
+ * thread was waiting for is due in the child too. */
+static void background_fork_child(void)
+{
+	pthread_mutex_init(&bg_work_lock, NULL);
+	pthread_mutex_init(&bg_lock, NULL);
+	background_init();
+	int state = atomic_load_explicit(&bg_state, memory_order_relaxed);
+	if (state != BG_IDLE && state != BG_OFF) {
+		atomic_store(&bg_earliest, 0);
+		atomic_store(&bg_state, BG_WANTED);
+	}
+}

@@ -1,0 +1,559 @@
+/*
+ * test_background.c - freed memory leaves RSS on time, whatever the
+ * program does after the free; the background thread that sees to it
+ * sleeps while nothing is due.
+ *
+ * Each case runs in a fresh process (this program, re-executed with
+ * "--case NAME") so that it starts with no background thread and no
+ * memory left over from another case. The case allocates FREED_BYTES of
+ * small and medium blocks (or huge ones), frees them, and then does what
+ * the case says - sleep, a little fast-path traffic, block, exit - while
+ * the main thread polls RSS (/proc/self/statm read with open/read, which
+ * allocate nothing) until it is within a tenth of the freed bytes of what
+ * it was before the allocation, or DEADLINE_MS passes. With the default
+ * purge delay of 100 ms the memory goes back within a few hundred ms; the
+ * deadline is generous so a loaded machine cannot fail the test. The case
+ * prints one "# ..." line with its figures and exits 0 on success.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mallard.h"
+#include "stress.h"
+
+#define MiB ((size_t)1 << 20)
+#define FREED_BYTES (64 * MiB)
+#define DEADLINE_MS 10000
+#define QUIET_WINDOW_MS 2000 /* no wake-up of the thread for this long */
+#define THREAD_ROUNDS 250    /* x THREADS_AT_ONCE threads, each one exits */
+#define THREADS_AT_ONCE 8
+
+/* ---- measuring, without allocating ---- */
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void sleep_ms(unsigned ms)
+{
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+/* Reads a small /proc file into buf (NUL-terminated); false on error. */
+static bool read_small_file(const char *path, char *buf, size_t size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t n = read(fd, buf, size - 1);
+    close(fd);
+    if (n <= 0)
+        return false;
+    buf[n] = '\0';
+    return true;
+}
+
+static size_t rss_bytes(void)
+{
+    char buf[128];
+    if (!read_small_file("/proc/self/statm", buf, sizeof buf))
+        return SIZE_MAX;
+    char *p = buf;
+    while (*p && *p != ' ')
+        p++;
+    return (size_t)strtoul(p, NULL, 10) * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/* ---- the background thread, found by its name ---- */
+
+/* Thread id of the thread named "mallard-bg", and how many there are. */
+static int find_bg_thread(long *tid)
+{
+    DIR *d = opendir("/proc/self/task");
+    if (d == NULL)
+        return -1;
+    int found = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[96], comm[64];
+        snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
+        if (read_small_file(path, comm, sizeof comm) && strncmp(comm, "mallard-bg\n", 11) == 0) {
+            found++;
+            *tid = strtol(e->d_name, NULL, 10);
+        }
+    }
+    closedir(d);
+    return found;
+}
+
+/* Voluntary plus involuntary context switches of thread `tid`. */
+static long thread_switches(long tid)
+{
+    char path[96], buf[4096];
+    snprintf(path, sizeof path, "/proc/self/task/%ld/status", tid);
+    if (!read_small_file(path, buf, sizeof buf))
+        return -1;
+    long total = 0;
+    for (const char *key = "voluntary_ctxt_switches:"; key; key = key[0] == 'v' ? "nonvoluntary_ctxt_switches:" : NULL) {
+        const char *p = strstr(buf, key);
+        if (p == NULL || (key[0] == 'v' && p > buf && p[-1] == 'n'))
+            return -1;
+        total += strtol(p + strlen(key), NULL, 10);
+    }
+    return total;
+}
+
+/* ---- the memory to give back ---- */
+
+typedef struct {
+    void **blocks;
+    size_t count, cap;
+} heap_load;
+
+static void *map_table(size_t bytes)
+{
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+/* FREED_BYTES in 32 B - 64 KiB blocks, half the bytes in small ones, every
+ * byte written. The table is mapped, not allocated: it is no heap memory. */
+static bool load_fill(heap_load *l, uint64_t seed)
+{
+    stress_rng rng;
+    stress_rng_seed(&rng, seed);
+    l->cap = FREED_BYTES / 32;
+    l->count = 0;
+    l->blocks = map_table(l->cap * sizeof(void *));
+    if (l->blocks == NULL)
+        return false;
+    size_t bytes = 0;
+    while (bytes < FREED_BYTES && l->count < l->cap) {
+        size_t size = (l->count & 1) ? stress_rng_range(&rng, 1024, 64 * 1024) : stress_rng_range(&rng, 32, 1024);
+        char *p = malloc(size);
+        if (p == NULL)
+            return false;
+        memset(p, (int)(l->count & 0x7f) | 1, size);
+        l->blocks[l->count++] = p;
+        bytes += size;
+    }
+    return true;
+}
+
+static void load_free(heap_load *l)
+{
+    for (size_t i = 0; i < l->count; i++)
+        free(l->blocks[i]);
+    munmap(l->blocks, l->cap * sizeof(void *));
+    l->blocks = NULL;
+}
+
+/* ---- cases (each in its own process) ---- */
+
+static size_t rss_base, rss_full;
+
+/* Polls until RSS is back within a tenth of the freed bytes of rss_base,
+ * calling `between` (if any) between looks. Prints the figures; returns
+ * 0 on success. */
+static int wait_given_back(const char *name, void (*between)(void))
+{
+    if (rss_full < rss_base + FREED_BYTES / 2) {
+        printf("# %s: only %zu KiB were resident to give back\n", name, (rss_full - rss_base) >> 10);
+        return 1;
+    }
+    uint64_t start = now_ms();
+    size_t rss = rss_bytes();
+    while (rss >= rss_base + FREED_BYTES / 10 && now_ms() - start < DEADLINE_MS) {
+        if (between)
+            between();
+        sleep_ms(10);
+        rss = rss_bytes();
+    }
+    uint64_t waited = now_ms() - start;
+    printf("# %s: RSS %zu KiB before, %zu KiB allocated, %zu KiB %llu ms after the free\n", name,
+           rss_base >> 10, rss_full >> 10, rss >> 10, (unsigned long long)waited);
+    return rss < rss_base + FREED_BYTES / 10 ? 0 : 1;
+}
+
+static int case_idle(void)
+{
+    heap_load l;
+    rss_base = rss_bytes();
+    if (!load_fill(&l, 1))
+        return 2;
+    rss_full = rss_bytes();
+    load_free(&l);
+    return wait_given_back("idle", NULL);
+}
+
+static void quiet_traffic(void)
+{
+    char *volatile p = malloc(64);
+    if (p)
+        p[0] = 1;
+    free(p);
+}
+
+static int case_quiet(void)
+{
+    heap_load l;
+    rss_base = rss_bytes();
+    if (!load_fill(&l, 2))
+        return 2;
+    rss_full = rss_bytes();
+    load_free(&l);
+    return wait_given_back("quiet traffic", quiet_traffic);
+}
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+static bool worker_done, worker_may_exit;
+static heap_load shared_load;
+
+static void signal_done(void)
+{
+    pthread_mutex_lock(&lock);
+    worker_done = true;
+    pthread_cond_broadcast(&cond);
+    pthread_mutex_unlock(&lock);
+}
+
+static void wait_done(void)
+{
+    pthread_mutex_lock(&lock);
+    while (!worker_done)
+        pthread_cond_wait(&cond, &lock);
+    pthread_mutex_unlock(&lock);
+}
+
+/* Allocates and frees locally, then blocks until told (or exits). */
+static void *worker_local(void *arg)
+{
+    bool block = arg != NULL;
+    heap_load l;
+    if (!load_fill(&l, 3))
+        stress_fail("fill failed");
+    rss_full = rss_bytes();
+    load_free(&l);
+    signal_done();
+    if (block) {
+        pthread_mutex_lock(&lock);
+        while (!worker_may_exit)
+            pthread_cond_wait(&cond, &lock);
+        pthread_mutex_unlock(&lock);
+    }
+    return NULL;
+}
+
+static int case_blocked(void)
+{
+    pthread_t t;
+    rss_base = rss_bytes();
+    if (pthread_create(&t, NULL, worker_local, (void *)1) != 0)
+        return 2;
+    wait_done();
+    int rc = wait_given_back("blocked thread", NULL);
+    pthread_mutex_lock(&lock);
+    worker_may_exit = true;
+    pthread_cond_broadcast(&cond);
+    pthread_mutex_unlock(&lock);
+    pthread_join(t, NULL);
+    return rc || stress_failures() != 0;
+}
+
+static int case_exit(void)
+{
+    pthread_t t;
+    rss_base = rss_bytes();
+    if (pthread_create(&t, NULL, worker_local, NULL) != 0 || pthread_join(t, NULL) != 0)
+        return 2;
+    return wait_given_back("exited thread", NULL) || stress_failures() != 0;
+}
+
+/* Frees what the main thread allocated, then exits. */
+static void *worker_remote(void *arg)
+{
+    (void)arg;
+    load_free(&shared_load);
+    return NULL;
+}
+
+static int case_remote(void)
+{
+    pthread_t t;
+    rss_base = rss_bytes();
+    if (!load_fill(&shared_load, 4))
+        return 2;
+    rss_full = rss_bytes();
+    if (pthread_create(&t, NULL, worker_remote, NULL) != 0 || pthread_join(t, NULL) != 0)
+        return 2;
+    return wait_given_back("remote frees to an idle owner", NULL);
+}
+
+/* Huge blocks: their mappings are cached for reuse, then unmapped. */
+static int case_huge(void)
+{
+    size_t size = sizeof(void *) == 8 ? 3 * MiB : 3 * MiB / 2;
+    enum { N = 4 };
+    char *p[N];
+    rss_base = rss_bytes();
+    for (int i = 0; i < N; i++) {
+        p[i] = malloc(size);
+        if (p[i] == NULL)
+            return 2;
+        memset(p[i], i + 1, size);
+    }
+    rss_full = rss_bytes();
+    for (int i = 0; i < N; i++)
+        free(p[i]);
+    size_t freed = N * size;
+    uint64_t start = now_ms();
+    size_t rss = rss_bytes();
+    while (rss >= rss_base + freed / 10 && now_ms() - start < DEADLINE_MS) {
+        sleep_ms(10);
+        rss = rss_bytes();
+    }
+    printf("# huge: RSS %zu KiB before, %zu KiB allocated, %zu KiB %llu ms after the free\n", rss_base >> 10,
+           rss_full >> 10, rss >> 10, (unsigned long long)(now_ms() - start));
+    return rss_full >= rss_base + freed / 2 && rss < rss_base + freed / 10 ? 0 : 1;
+}
+
+/* The thread runs in the parent; the child of a fork allocates, frees and
+ * idles, and gives back with a thread of its own. */
+static int case_fork(void)
+{
+    int rc = case_idle(); /* the parent's thread is running, nothing due */
+    if (rc)
+        return rc;
+    heap_load l;
+    long tid;
+    if (find_bg_thread(&tid) != 1) {
+        printf("# fork: no background thread in the parent\n");
+        return 1;
+    }
+    pid_t pid = fork();
+    if (pid < 0)
+        return 2;
+    if (pid == 0) {
+        rss_base = rss_bytes();
+        if (!load_fill(&l, 6))
+            _exit(2);
+        rss_full = rss_bytes();
+        load_free(&l);
+        rc = wait_given_back("fork child", NULL);
+        int threads = find_bg_thread(&tid);
+        if (threads != 1)
+            printf("# fork child: %d background threads\n", threads);
+        fflush(stdout);
+        _exit(rc || threads != 1);
+    }
+    int status;
+    if (waitpid(pid, &status, 0) != pid)
+        return 2;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 3;
+}
+
+static void *short_thread(void *arg)
+{
+    size_t n = (size_t)(uintptr_t)arg % 64 + 16;
+    void *b[80];
+    for (size_t i = 0; i < n; i++) {
+        b[i] = malloc(32 + i * 512);
+        if (b[i] == NULL) {
+            stress_fail("malloc failed in a short thread");
+            return NULL;
+        }
+        memset(b[i], 1, 32 + i * 512);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(b[i]);
+    return NULL;
+}
+
+/* Thousands of threads come and go while the background thread works;
+ * then the memory of the case goes back as in case_idle. */
+static int case_threads(void)
+{
+    for (unsigned r = 0; r < THREAD_ROUNDS; r++) {
+        pthread_t t[THREADS_AT_ONCE];
+        for (unsigned i = 0; i < THREADS_AT_ONCE; i++)
+            if (pthread_create(&t[i], NULL, short_thread, (void *)(uintptr_t)(r * THREADS_AT_ONCE + i)) != 0)
+                return 2;
+        for (unsigned i = 0; i < THREADS_AT_ONCE; i++)
+            pthread_join(t[i], NULL);
+    }
+    long tid;
+    int threads = find_bg_thread(&tid);
+    if (threads != 1) {
+        printf("# threads: %d background threads after %u thread exits\n", threads,
+               THREAD_ROUNDS * THREADS_AT_ONCE);
+        return 1;
+    }
+    return case_idle() || stress_failures() != 0;
+}
+
+/* Once everything is given back, the thread sleeps: a window of
+ * QUIET_WINDOW_MS without one context switch must come within the
+ * deadline. A thread that woke every few hundred ms would never show one. */
+static int case_quiet_thread(void)
+{
+    int rc = case_idle();
+    if (rc)
+        return rc;
+    long tid;
+    if (find_bg_thread(&tid) != 1) {
+        printf("# no background thread\n");
+        return 1;
+    }
+    uint64_t start = now_ms();
+    long before = thread_switches(tid);
+    while (now_ms() - start < DEADLINE_MS) {
+        sleep_ms(QUIET_WINDOW_MS);
+        long after = thread_switches(tid);
+        if (after < 0 || before < 0)
+            return 2;
+        if (after == before) {
+            printf("# the background thread stayed asleep for %d ms (%ld context switches in all)\n",
+                   QUIET_WINDOW_MS, after);
+            return 0;
+        }
+        before = after;
+    }
+    printf("# the background thread woke in every %d ms window for %d ms\n", QUIET_WINDOW_MS, DEADLINE_MS);
+    return 1;
+}
+
+/* MALLARD_BACKGROUND=0: no thread, ever. */
+static int case_off(void)
+{
+    heap_load l;
+    if (!load_fill(&l, 7))
+        return 2;
+    load_free(&l);
+    sleep_ms(300);
+    if (!load_fill(&l, 8))
+        return 2;
+    load_free(&l);
+    long tid;
+    int threads = find_bg_thread(&tid);
+    printf("# MALLARD_BACKGROUND=0: %d background threads\n", threads);
+    return threads == 0 ? 0 : 1;
+}
+
+/* MALLARD_PURGE_DELAY_MS=-1: nothing is ever due, so no thread; a worker
+ * frees and blocks, and malloc_trim(0) in the main thread gives its memory
+ * back at once all the same. */
+static int case_trim(void)
+{
+    pthread_t t;
+    rss_base = rss_bytes();
+    if (pthread_create(&t, NULL, worker_local, (void *)1) != 0)
+        return 2;
+    wait_done();
+    size_t kept = rss_bytes();
+    int trimmed = malloc_trim(0);
+    size_t rss = rss_bytes();
+    long tid;
+    int threads = find_bg_thread(&tid);
+    pthread_mutex_lock(&lock);
+    worker_may_exit = true;
+    pthread_cond_broadcast(&cond);
+    pthread_mutex_unlock(&lock);
+    pthread_join(t, NULL);
+    printf("# trim: RSS %zu KiB before, %zu KiB allocated, %zu KiB after the worker's free, %zu KiB after "
+           "malloc_trim (returned %d); %d background threads\n",
+           rss_base >> 10, rss_full >> 10, kept >> 10, rss >> 10, trimmed, threads);
+    return kept >= rss_base + FREED_BYTES / 2 && trimmed == 1 && rss < rss_base + FREED_BYTES / 10 &&
+                   threads == 0 && stress_failures() == 0
+               ? 0
+               : 1;
+}
+
+static const struct {
+    const char *name;
+    int (*run)(void);
+    const char *env; /* NAME=VALUE set for the case, or NULL */
+} cases[] = {
+    {"idle", case_idle, NULL},
+    {"quiet", case_quiet, NULL},
+    {"blocked", case_blocked, NULL},
+    {"exit", case_exit, NULL},
+    {"remote", case_remote, NULL},
+    {"huge", case_huge, NULL},
+    {"fork", case_fork, NULL},
+    {"threads", case_threads, NULL},
+    {"asleep", case_quiet_thread, NULL},
+    {"off", case_off, "MALLARD_BACKGROUND=0"},
+    {"trim", case_trim, "MALLARD_PURGE_DELAY_MS=-1"},
+};
+#define CASE_COUNT (sizeof cases / sizeof cases[0])
+
+/* ---- the cmocka side: one test per case (the case's state is its index),
+ * each in a fresh process ---- */
+
+static int run_case(const char *name, const char *env)
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        /* the environment as MALLARD_* options read it: set before exec */
+        char *argv[] = {"test_background", "--case", (char *)name, NULL};
+        if (env)
+            putenv((char *)env);
+        execv("/proc/self/exe", argv);
+        _exit(127);
+    }
+    int status;
+    if (waitpid(pid, &status, 0) != pid)
+        return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void test_case(void **state)
+{
+    size_t i = (size_t)(uintptr_t)*state;
+    assert_int_equal(run_case(cases[i].name, cases[i].env), 0);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "--case") == 0) {
+        stress_init("test_background", 60);
+        for (size_t i = 0; i < CASE_COUNT; i++)
+            if (strcmp(argv[2], cases[i].name) == 0)
+                return cases[i].run();
+        fprintf(stderr, "test_background: unknown case '%s'\n", argv[2]);
+        return 2;
+    }
+    stress_init("test_background", 240);
+    struct CMUnitTest tests[CASE_COUNT];
+    for (size_t i = 0; i < CASE_COUNT; i++)
+        tests[i] = (struct CMUnitTest){cases[i].name, test_case, NULL, NULL, (void *)(uintptr_t)i};
+    return cmocka_run_group_tests_name("background", tests, NULL, NULL);
+}
