@@ -1,6 +1,6 @@
 # bench/bench.mk - benchmark programs, the smoke test that runs them, and the
 # scripts that compare allocators (bench/run, bench/compare, bench/callgrind,
-# bench/purge-compare; see their --help).
+# bench/purge-compare and its bench/runner/purge_report.py; see their --help).
 #
 # The programs are plain C linked against libc and pthread only - never
 # against libmallard - so one binary is measured under every allocator by
@@ -28,14 +28,18 @@ bench_pairs_SOURCES = bench/pairs.c
 bench_pairs_CFLAGS = $(BENCH_FLAGS)
 bench_pairs_LDADD =
 
+# purge's modes blocked, remote and exit run a worker thread: -pthread comes
+# with AM_CFLAGS (in BENCH_FLAGS) and AM_LDFLAGS.
 bench_purge_SOURCES = bench/purge.c bench/rng.h
 bench_purge_CFLAGS = $(BENCH_FLAGS)
 bench_purge_LDADD =
 
 # Run each program and interpreter workload once, tiny, normally and under
 # LD_PRELOAD=$MALLARD_LIB (TAP, no timing); run bench/run end to end on one
-# tiny benchmark and check its files and arithmetic (no timing either).
-TESTS += bench/smoke.sh bench/workloads/check-workloads.sh bench/run-selftest.sh
+# tiny benchmark and check its files and arithmetic (no timing either); the
+# same for bench/purge's modes and bench/purge-compare's report.
+TESTS += bench/smoke.sh bench/workloads/check-workloads.sh bench/run-selftest.sh \
+	bench/purge-selftest.sh
 
 # make bench: every benchmark under every allocator, for this build directory
 # (bench/run; half an hour on 2 cores, BENCH_ARGS=--quick for a few minutes).
@@ -51,7 +55,8 @@ EXTRA_DIST += bench/smoke.sh bench/compare bench/callgrind bench/purge-compare \
 	bench/cpython/build bench/cpython/README.md tests/cpython/check-cpython.sh \
 	bench/run bench/run-selftest.sh bench/runner/__init__.py bench/runner/benchmarks.py \
 	bench/runner/check_units.py bench/runner/discover.py bench/runner/measure.py \
-	bench/runner/progress.py \
+	bench/runner/progress.py bench/purge-selftest.sh bench/runner/purge_report.py \
+	bench/runner/check_purge.py \
 	bench/runner/report.py bench/runner/stats.py bench/runner/svg.py \
 	bench/workloads/objects.py quickstart tests/run-all \
 	bench/workloads/README.md bench/workloads/common.py \

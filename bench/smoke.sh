@@ -11,7 +11,7 @@ top_srcdir=${top_srcdir:-.}
 MALLARD_LIB=${MALLARD_LIB:-$top_builddir/.libs/libmallard.so}
 bits=${MALLARD_HOST_BITS:-64}
 
-echo "1..8"
+echo "1..13"
 n=0
 failed=0
 errfile=${TMPDIR:-/tmp}/mallard-smoke.$$
@@ -55,6 +55,9 @@ run "pairs 32 B" "$b/pairs" 32 1000 2
 run "pairs 200 B" "$b/pairs" 200 1000 2
 run "pairs 0 B" "$b/pairs" 0 100 1
 run "purge, 8 MiB" "$b/purge" -m 8 -d 0.3
+for mode in idle quiet blocked remote exit; do
+	run "purge -w $mode, 8 MiB" "$b/purge" -w $mode -m 8 -d 0.3
+done
 
 # The Python workload needs a CPython of the library's word size.
 py=/usr/bin/python3
