@@ -19,7 +19,6 @@ MALLARD_COLD void *alloc_malloc_slow(heap_t *heap, size_t size)
 		unsigned cls = sizeclass_of(size);
 		page_t *page = heap->queues[cls].first;
 		if (page == NULL || page->free == NULL) {
-			background_poll(); /* may allocate: before the page is found */
 			heap_maintain(heap);
 			page = heap_find_page(heap, cls);
 			if (page == NULL)
@@ -47,10 +46,8 @@ MALLARD_COLD void *alloc_malloc_slow(heap_t *heap, size_t size)
 	} else {
 		p = NULL;
 	}
-	if (p) {
-		background_poll();
+	if (p)
 		return p;
-	}
 oom:
 	errno = ENOMEM;
 	return NULL;

@@ -19,9 +19,9 @@
  *
  * Start-up is lazy: the thread is wanted once the process maps more than
  * one segment (or a huge block small enough to be cached), and
- * background_poll() creates it at the end of the next malloc slow path
- * (pthread_create allocates, and must not run where free() may be called
- * under a lock of glibc's). A process whose heap stays within its first
+ * the next malloc slow path that makes a new page or a large or huge block
+ * creates it (pthread_create allocates, and must not run where free() may
+ * be called under a lock of glibc's). A process whose heap stays within its first
  * segment gets no thread; what it frees waits for its own next malloc
  * slow path or HEAP_FREE_BEAT, as when the thread is off. MALLARD_BACKGROUND=0
  * turns it off (bg_earliest then stays 0, so background_due returns at
@@ -36,8 +36,8 @@
 #include <time.h>
 
 enum {
-	BG_IDLE = 0,     /* not started, nothing asked for yet */
-	BG_WANTED = 1,   /* something is due: start at the next background_poll */
+	BG_IDLE = 0,     /* not started, not wanted yet */
+	BG_WANTED = 1,   /* start on the next malloc slow path that makes a page */
 	BG_STARTING = 2, /* pthread_create in progress (it may re-enter malloc) */
 	BG_RUNNING = 3,
 	BG_FAILED = 4,   /* pthread_create failed: retry after BG_RETRY_MS */
@@ -242,14 +242,20 @@ MALLARD_COLD void background_start(void)
 	pthread_mutex_unlock(&bg_lock);
 }
 
-/* Starts the thread if something asked for it. Called at the end of the
- * malloc slow paths only: they hold no allocator lock, and glibc never
- * allocates while it holds a lock pthread_create needs - while free()
- * may be called with one (the stack cache's, when a join frees a cached
- * thread's TLS), so no free path starts the thread. */
-static inline void background_poll(void)
+/* Should a malloc slow path start the thread? Only malloc slow paths
+ * start it, where they hold no allocator lock: glibc never allocates while
+ * it holds a lock pthread_create needs, while free() may be called with
+ * one (the stack cache's, when a join frees a cached thread's TLS), so no
+ * free path starts the thread. */
+static inline __attribute__((always_inline)) bool background_wanted(void)
 {
-	if (unlikely(atomic_load_explicit(&bg_state, memory_order_relaxed) == BG_WANTED))
+	return atomic_load_explicit(&bg_state, memory_order_relaxed) == BG_WANTED;
+}
+
+/* Starts the thread if it is wanted. */
+static inline __attribute__((always_inline)) void background_poll(void)
+{
+	if (unlikely(background_wanted()))
 		background_start();
 }
 

@@ -154,11 +154,16 @@ static void heap_remote_push(heap_t *heap, page_t *page)
 
 /* ---- allocation slow path ---- */
 
+/* A new page is the malloc slow path's rare step, and where the segment
+ * that makes the background thread wanted is mapped: the thread starts
+ * here, once the span is this heap's and in no queue yet, so that what its
+ * start-up allocates goes elsewhere. */
 static page_t *heap_page_new(heap_t *heap, unsigned cls)
 {
 	page_t *page = segment_span_alloc(heap, sizeclass_table.slices[cls]);
 	if (page == NULL)
 		return NULL;
+	background_poll();
 	page_init(page, heap, cls, sizeclass_block_size(cls));
 	page_extend(page);
 	heap_queue_push(heap, page, true);
@@ -202,6 +207,7 @@ static void *heap_malloc_large(heap_t *heap, size_t size)
 	page->used = 1;
 	page->flags = PAGE_LARGE | PAGE_FLOATING;
 	atomic_store_explicit(&page->xthread_free, THREAD_FREE_NOTIFY, memory_order_relaxed);
+	background_poll(); /* as in heap_page_new */
 	return page->area;
 }
 

@@ -22,6 +22,8 @@ static pthread_mutex_t emit_fd_lock; /* diag/emit.c; taken at fork */
 static void background_due(uint64_t due);
 static uint64_t background_grace_ms(void);
 static inline void background_poll(void);
+static inline bool background_wanted(void);
+MALLARD_COLD void background_start(void);
 static void background_want(void);
 static bool background_running(void);
 
