@@ -31,6 +31,7 @@
  * for each pass; fork takes that lock first, so no pass is half done in
  * the child, which starts its own thread lazily the same way.
  */
+#include <errno.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <time.h>
@@ -48,6 +49,7 @@ enum {
  * (clock_now_ms is the coarse clock, up to a tick behind the condvar's). */
 #define BG_SLACK_MS 5
 #define BG_RETRY_MS 1000
+#define BG_STACK_SIZE (64 * 1024)
 
 static pthread_mutex_t bg_lock = PTHREAD_MUTEX_INITIALIZER; /* bg_cond, state changes */
 static pthread_cond_t bg_cond;
@@ -226,8 +228,17 @@ MALLARD_COLD void background_start(void)
 	int err = pthread_attr_init(&attr);
 	if (err == 0) {
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		pthread_attr_setstacksize(&attr, 64 * 1024);
+		/* a small stack spares 32-bit address space; glibc carves the
+		 * static TLS out of it too, so a program with a lot of TLS gets
+		 * the default size instead (EINVAL) */
+		pthread_attr_setstacksize(&attr, BG_STACK_SIZE);
 		err = pthread_create(&thread, &attr, background_main, NULL);
+		if (err == EINVAL) {
+			pthread_attr_destroy(&attr);
+			pthread_attr_init(&attr);
+			pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+			err = pthread_create(&thread, &attr, background_main, NULL);
+		}
 		pthread_attr_destroy(&attr);
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

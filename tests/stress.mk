@@ -12,7 +12,8 @@ STRESS_TESTS = \
 	tests/stress/test_fork \
 	tests/stress/test_addrspace \
 	tests/stress/test_idle_purge \
-	tests/stress/test_background
+	tests/stress/test_background \
+	tests/stress/test_background_tls
 
 check_PROGRAMS += $(STRESS_TESTS)
 TESTS += $(STRESS_TESTS)
@@ -57,4 +58,11 @@ tests_stress_test_background_SOURCES = tests/stress/test_background.c $(STRESS_C
 tests_stress_test_background_CFLAGS = $(STRESS_COMPILE_FLAGS)
 tests_stress_test_background_LDFLAGS = $(STRESS_LINK_FLAGS)
 tests_stress_test_background_LDADD = $(STRESS_LIBS)
+
+# the same cases with more static TLS than the background thread's stack holds
+tests_stress_test_background_tls_SOURCES = tests/stress/test_background.c $(STRESS_COMMON)
+tests_stress_test_background_tls_CPPFLAGS = $(AM_CPPFLAGS) -DBIG_TLS
+tests_stress_test_background_tls_CFLAGS = $(STRESS_COMPILE_FLAGS)
+tests_stress_test_background_tls_LDFLAGS = $(STRESS_LINK_FLAGS)
+tests_stress_test_background_tls_LDADD = $(STRESS_LIBS)
 endif

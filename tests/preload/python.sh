@@ -1,7 +1,10 @@
 #!/bin/sh
 # tests/preload/python.sh - CPython with PYTHONMALLOC=malloc (every object
 # through malloc) on tests/preload/workload.py and on a wide import of the
-# standard library, normally and under LD_PRELOAD=$MALLARD_LIB.
+# standard library, normally and under LD_PRELOAD=$MALLARD_LIB; and, under
+# mallard only, a python3 that frees a heap of objects and then sleeps:
+# its RSS must come back (mallard's background thread purges while the
+# program does nothing at all).
 # 64-bit: python3 ($PYTHON, else /usr/bin/python3, else the one on PATH).
 # 32-bit: the i386 python3.11 from tests/setup-i386-programs.sh.
 
@@ -52,9 +55,60 @@ print(fractions.Fraction(355, 113) ** 3)
 print(statistics.median(range(1001)))
 '
 
-tap_plan 3
+# Prints RSS (KiB) before and with 100-160 MiB of objects, frees them, says
+# "freed" and sleeps; the shell polls its RSS from outside.
+idle='
+import os, time
+def rss():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+before = rss()
+x = [str(i) * 10 for i in range(1000000)]
+y = [bytearray(2000) for i in range(20000)]
+print(before, rss(), flush=True)
+del x, y
+print("freed", flush=True)
+time.sleep(60)
+'
+
+# idle_give_back: one TAP line
+idle_give_back() {
+    name="python3 frees over 50 MiB of objects and sleeps: RSS comes back"
+    env LD_PRELOAD="$MALLARD_LIB" "$prog" -c "$idle" >"$work/idle.out" 2>"$work/idle.err" &
+    pid=$!
+    tries=0
+    while ! grep -q freed "$work/idle.out" && [ $tries -lt 600 ] && kill -0 $pid 2>/dev/null; do
+        sleep 0.1
+        tries=$((tries + 1))
+    done
+    set -- $(head -n 1 "$work/idle.out")
+    before=${1:-0} full=${2:-0}
+    page_kib=$(($(getconf PAGESIZE) / 1024))
+    rss=$full
+    tries=0 # poll, with a generous deadline: 10 s (it takes about 0.2 s)
+    while [ $tries -lt 100 ] && kill -0 $pid 2>/dev/null; do
+        rss=$(($(cut -d' ' -f2 /proc/$pid/statm) * page_kib))
+        [ $((rss - before)) -lt $(((full - before) / 5)) ] && break
+        sleep 0.1
+        tries=$((tries + 1))
+    done
+    threads=$(cat /proc/$pid/task/*/comm 2>/dev/null | grep -c '^mallard-bg$')
+    kill $pid 2>/dev/null
+    wait $pid 2>/dev/null
+    tap_note "RSS $before KiB at start, $full KiB with the objects, $rss KiB after the free (looked $tries times, 100 ms apart); $threads background thread(s)"
+    if [ $((full - before)) -lt 51200 ]; then
+        tap_not_ok "$name: only $((full - before)) KiB were allocated" "$work/idle.out" "$work/idle.err"
+    elif [ $((rss - before)) -ge $(((full - before) / 5)) ] || [ "$threads" != 1 ]; then
+        tap_not_ok "$name" "$work/idle.out" "$work/idle.err"
+    else
+        tap_ok "$name"
+    fi
+}
+
+tap_plan 4
 check_loaded "python3 -c pass" "$prog" -c pass
 run_compare workload "python3 workload.py (dicts, sets, strings, json, generators, classes, threads)" \
     "$prog" "$preload_dir/workload.py"
 run_compare imports "python3: importing 69 standard modules" "$prog" -c "$imports"
+idle_give_back
 tap_done

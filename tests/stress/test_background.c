@@ -14,6 +14,10 @@
  * purge delay of 100 ms the memory goes back within a few hundred ms; the
  * deadline is generous so a loaded machine cannot fail the test. The case
  * prints one "# ..." line with its figures and exits 0 on success.
+ *
+ * Built a second time as test_background_tls with 256 KiB of static TLS,
+ * more than the thread's small stack can hold (glibc carves static TLS out
+ * of the stack): the thread must then start with the default stack size.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -44,6 +48,13 @@
 #define QUIET_WINDOW_MS 2000 /* no wake-up of the thread for this long */
 #define THREAD_ROUNDS 250    /* x THREADS_AT_ONCE threads, each one exits */
 #define THREADS_AT_ONCE 8
+
+#ifdef BIG_TLS
+static __thread char big_tls[256 * 1024];
+#define PROGRAM "test_background_tls"
+#else
+#define PROGRAM "test_background"
+#endif
 
 /* ---- measuring, without allocating ---- */
 
@@ -523,7 +534,7 @@ static int run_case(const char *name, const char *env)
         return -1;
     if (pid == 0) {
         /* the environment as MALLARD_* options read it: set before exec */
-        char *argv[] = {"test_background", "--case", (char *)name, NULL};
+        char *argv[] = {PROGRAM, "--case", (char *)name, NULL};
         if (env)
             putenv((char *)env);
         execv("/proc/self/exe", argv);
@@ -543,17 +554,20 @@ static void test_case(void **state)
 
 int main(int argc, char **argv)
 {
+#ifdef BIG_TLS
+    memset(big_tls, 1, sizeof big_tls);
+#endif
     if (argc == 3 && strcmp(argv[1], "--case") == 0) {
-        stress_init("test_background", 60);
+        stress_init(PROGRAM, 60);
         for (size_t i = 0; i < CASE_COUNT; i++)
             if (strcmp(argv[2], cases[i].name) == 0)
                 return cases[i].run();
-        fprintf(stderr, "test_background: unknown case '%s'\n", argv[2]);
+        fprintf(stderr, PROGRAM ": unknown case '%s'\n", argv[2]);
         return 2;
     }
-    stress_init("test_background", 240);
+    stress_init(PROGRAM, 240);
     struct CMUnitTest tests[CASE_COUNT];
     for (size_t i = 0; i < CASE_COUNT; i++)
         tests[i] = (struct CMUnitTest){cases[i].name, test_case, NULL, NULL, (void *)(uintptr_t)i};
-    return cmocka_run_group_tests_name("background", tests, NULL, NULL);
+    return cmocka_run_group_tests_name(PROGRAM, tests, NULL, NULL);
 }
