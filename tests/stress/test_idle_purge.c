@@ -11,6 +11,10 @@
  * below a quarter of what the worker freed while the worker still waits.
  * (With the default purge delay of 100 ms the heap gives the memory back
  * in well under a second; the test allows IDLE_DEADLINE_MS.)
+ *
+ * This is the path without the background thread (which would purge the
+ * worker's heap by itself, see test_background): the program re-runs
+ * itself with MALLARD_BACKGROUND=0 unless that is set already.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,8 +24,10 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "mallard.h"
 #include "stress.h"
@@ -134,8 +140,15 @@ static void test_idle_thread_memory_is_purged(void **state)
     assert_true(resident < IDLE_BYTES / 4);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    (void)argc;
+    if (getenv("MALLARD_BACKGROUND") == NULL) {
+        setenv("MALLARD_BACKGROUND", "0", 1);
+        execv("/proc/self/exe", argv);
+        perror("test_idle_purge: execv /proc/self/exe");
+        return 1;
+    }
     stress_init("test_idle_purge", 60);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_idle_thread_memory_is_purged),
