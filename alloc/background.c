@@ -32,9 +32,13 @@
  * the child, which starts its own thread lazily the same way.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 enum {
 	BG_IDLE = 0,     /* not started, not wanted yet */
@@ -56,6 +60,8 @@ static pthread_cond_t bg_cond;
 static pthread_mutex_t bg_work_lock = PTHREAD_MUTEX_INITIALIZER; /* held for a pass; fork takes it */
 static _Atomic int bg_state;
 static uint64_t bg_retry_at_ms;
+static unsigned bg_exit_looks; /* looks left for the last thread's end */
+static sigset_t bg_sigmask_of_program; /* the mask the thread was started from */
 /* When the thread next looks: UINT64_MAX while it sleeps with nothing
  * due, and also while a pass runs (so that every background_due during
  * the pass takes the lock and the pass's own result cannot hide it); 0
@@ -92,13 +98,17 @@ static uint64_t background_grace_ms(void)
 MALLARD_COLD void background_due_slow(uint64_t due)
 {
 	pthread_mutex_lock(&bg_lock);
-	if (due < atomic_load_explicit(&bg_earliest, memory_order_relaxed)) {
+	int state = atomic_load_explicit(&bg_state, memory_order_relaxed);
+	if (state == BG_FAILED) {
+		/* bg_earliest stays UINT64_MAX: every call comes here */
+		if (clock_now_ms() >= bg_retry_at_ms) {
+			atomic_store(&bg_earliest, due);
+			atomic_store_explicit(&bg_state, BG_WANTED, memory_order_relaxed);
+		}
+	} else if (due < atomic_load_explicit(&bg_earliest, memory_order_relaxed)) {
 		atomic_store(&bg_earliest, due);
-		int state = atomic_load_explicit(&bg_state, memory_order_relaxed);
 		if (state == BG_RUNNING)
 			pthread_cond_signal(&bg_cond);
-		else if (state == BG_FAILED && clock_now_ms() >= bg_retry_at_ms)
-			atomic_store_explicit(&bg_state, BG_WANTED, memory_order_relaxed);
 	}
 	pthread_mutex_unlock(&bg_lock);
 }
@@ -175,6 +185,88 @@ static uint64_t background_pass(uint64_t now)
 	return next;
 }
 
+/* ---- the end of the program's last thread ---- */
+
+/* A process ends when its last thread does (glibc calls exit(0) there),
+ * and programs rely on it: a main thread that calls pthread_exit and
+ * leaves the work to others, a child forked from a thread other than the
+ * main one, whose thread then returns. This thread must not keep such a
+ * process alive. Each thread exit that runs heap_thread_done wakes it to
+ * look (a few times, 10 ms apart, as the exiting thread takes a moment to
+ * go): if no other thread is left but zombies, it ends the process as the
+ * last thread would have. */
+#define BG_EXIT_LOOK_MS 10
+#define BG_EXIT_LOOKS 100
+
+/* Live threads of this process other than the calling one, from
+ * /proc/self/task (read with raw syscalls: this thread never allocates);
+ * -1 if it cannot tell. */
+static int background_other_threads(void)
+{
+	int dir = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return -1;
+	long self = syscall(SYS_gettid);
+	int alive = 0;
+	char buf[2048];
+	long n;
+	while ((n = syscall(SYS_getdents64, dir, buf, sizeof buf)) > 0) {
+		for (long off = 0; off < n;) {
+			/* struct linux_dirent64: u64 ino, s64 off, u16 reclen, u8 type, name */
+			unsigned short reclen;
+			memcpy(&reclen, buf + off + 16, sizeof reclen);
+			const char *name = buf + off + 19;
+			off += reclen;
+			if (name[0] < '0' || name[0] > '9' || strtol(name, NULL, 10) == self)
+				continue;
+			char path[64], stat[256];
+			static const char dir_part[] = "/proc/self/task/";
+			size_t len_name = strlen(name);
+			if (len_name > 20)
+				continue;
+			memcpy(path, dir_part, sizeof dir_part - 1);
+			memcpy(path + sizeof dir_part - 1, name, len_name);
+			memcpy(path + sizeof dir_part - 1 + len_name, "/stat", sizeof "/stat");
+			int fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				continue; /* gone meanwhile */
+			ssize_t len = read(fd, stat, sizeof stat - 1);
+			close(fd);
+			if (len <= 0)
+				continue;
+			stat[len] = '\0';
+			const char *paren = strrchr(stat, ')'); /* "tid (comm) S ..." */
+			if (paren == NULL || (paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X'))
+				alive++;
+		}
+	}
+	close(dir);
+	return n < 0 ? -1 : alive;
+}
+
+/* A thread of the program has ended (heap_thread_done). */
+static void background_thread_exited(void)
+{
+	pthread_mutex_lock(&bg_lock);
+	bg_exit_looks = BG_EXIT_LOOKS;
+	if (atomic_load_explicit(&bg_state, memory_order_relaxed) == BG_RUNNING)
+		pthread_cond_signal(&bg_cond);
+	pthread_mutex_unlock(&bg_lock);
+}
+
+/* Under bg_lock: one look; ends the process if this is its last thread. */
+static void background_look_for_last_thread(void)
+{
+	bg_exit_looks--;
+	int others = background_other_threads();
+	if (others == 0) {
+		pthread_sigmask(SIG_SETMASK, &bg_sigmask_of_program, NULL);
+		exit(0);
+	}
+	if (others != 1)
+		bg_exit_looks = 0; /* can't tell, or the program goes on */
+}
+
 static void background_wait_until(uint64_t due_ms)
 {
 	uint64_t t = due_ms + BG_SLACK_MS;
@@ -189,15 +281,23 @@ static void *background_main(void *arg)
 	pthread_mutex_lock(&bg_lock);
 	for (;;) {
 		uint64_t due = atomic_load_explicit(&bg_earliest, memory_order_relaxed);
+		uint64_t now = clock_now_ms();
+		if (bg_exit_looks) {
+			background_look_for_last_thread();
+			if (bg_exit_looks && due > now + BG_EXIT_LOOK_MS)
+				due = now + BG_EXIT_LOOK_MS;
+		}
 		if (due == UINT64_MAX) {
 			pthread_cond_wait(&bg_cond, &bg_lock);
 			continue;
 		}
-		uint64_t now = clock_now_ms();
 		if (now + BG_SLACK_MS < due) {
 			background_wait_until(due);
 			continue;
 		}
+		due = atomic_load_explicit(&bg_earliest, memory_order_relaxed);
+		if (now + BG_SLACK_MS < due)
+			continue; /* woke for a look at the threads only */
 		atomic_store(&bg_earliest, UINT64_MAX);
 		atomic_thread_fence(memory_order_seq_cst);
 		pthread_mutex_unlock(&bg_lock);
@@ -223,6 +323,7 @@ MALLARD_COLD void background_start(void)
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old); /* the thread inherits the mask */
+	bg_sigmask_of_program = old;
 	pthread_attr_t attr;
 	pthread_t thread;
 	int err = pthread_attr_init(&attr);
@@ -247,7 +348,10 @@ MALLARD_COLD void background_start(void)
 		atomic_store(&bg_state, BG_RUNNING);
 		pthread_cond_signal(&bg_cond);
 	} else {
+		/* every background_due takes the lock now, so the first one
+		 * after BG_RETRY_MS asks again */
 		bg_retry_at_ms = clock_now_ms() + BG_RETRY_MS;
+		atomic_store(&bg_earliest, UINT64_MAX);
 		atomic_store(&bg_state, BG_FAILED);
 	}
 	pthread_mutex_unlock(&bg_lock);
@@ -301,6 +405,7 @@ static void background_fork_child(void)
 	pthread_mutex_init(&bg_work_lock, NULL);
 	pthread_mutex_init(&bg_lock, NULL);
 	background_init();
+	bg_exit_looks = 0;
 	int state = atomic_load_explicit(&bg_state, memory_order_relaxed);
 	if (state != BG_IDLE && state != BG_OFF) {
 		atomic_store(&bg_earliest, 0);

@@ -512,4 +512,5 @@ static void heap_thread_done(void *value)
 	 * collects the abandoned heaps on its next pass */
 	if (options.purge_delay_ms >= 0)
 		background_due(clock_now_ms() + (uint64_t)options.purge_delay_ms);
+	background_thread_exited();
 }

@@ -25,6 +25,7 @@ static inline void background_poll(void);
 static inline bool background_wanted(void);
 MALLARD_COLD void background_start(void);
 static void background_want(void);
+static void background_thread_exited(void);
 static bool background_running(void);
 
 #include "alloc/os.c"

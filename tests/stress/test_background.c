@@ -28,13 +28,18 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,6 +53,7 @@
 #define QUIET_WINDOW_MS 2000 /* no wake-up of the thread for this long */
 #define THREAD_ROUNDS 250    /* x THREADS_AT_ONCE threads, each one exits */
 #define THREADS_AT_ONCE 8
+#define CASE_SKIPPED 77 /* exit status of a case that cannot run here */
 
 #ifdef BIG_TLS
 static __thread char big_tls[256 * 1024];
@@ -504,6 +510,142 @@ static int case_trim(void)
                : 1;
 }
 
+/* No thread can be created (a seccomp filter fails clone and clone3):
+ * the background thread's start fails, is retried, fails again, and the
+ * program neither notices nor keeps its memory while it keeps allocating
+ * (its own maintenance and the other threads' do the work then). */
+static bool forbid_threads(void)
+{
+    struct sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+#ifdef __NR_clone3
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone3, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+#endif
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EAGAIN),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {(unsigned short)(sizeof filter / sizeof filter[0]), filter};
+    return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0;
+}
+
+static stress_rng activity_rng;
+
+/* Small allocations with short lifetimes, as a service's main loop makes. */
+static void ordinary_activity(void)
+{
+    void *keep[64] = {0};
+    for (unsigned i = 0; i < 20000; i++) {
+        unsigned slot = (unsigned)stress_rng_range(&activity_rng, 0, 63);
+        free(keep[slot]);
+        keep[slot] = malloc(stress_rng_range(&activity_rng, 16, 1024));
+    }
+    for (unsigned i = 0; i < 64; i++)
+        free(keep[i]);
+}
+
+static void *do_nothing(void *arg)
+{
+    return arg;
+}
+
+static int case_no_thread(void)
+{
+    if (!forbid_threads()) {
+        printf("# no_thread: cannot install a seccomp filter here (%s)\n", strerror(errno));
+        return CASE_SKIPPED;
+    }
+    pthread_t t;
+    if (pthread_create(&t, NULL, do_nothing, NULL) == 0) {
+        printf("# no_thread: the filter did not stop pthread_create\n");
+        return 1;
+    }
+    stress_rng_seed(&activity_rng, 10);
+    heap_load l;
+    rss_base = rss_bytes();
+    if (!load_fill(&l, 10))
+        return 2;
+    rss_full = rss_bytes();
+    load_free(&l);
+    int rc = wait_given_back("no thread can be created, the program keeps allocating", ordinary_activity);
+    long tid;
+    int threads = find_bg_thread(&tid);
+    if (threads != 0)
+        printf("# no_thread: %d background threads\n", threads);
+    return rc || threads != 0;
+}
+
+/* A process ends when its last thread does, the background thread
+ * notwithstanding: here the main thread calls pthread_exit and leaves the
+ * work to a worker (run_case fails the case if the process outlives its
+ * deadline). */
+static void *worker_then_exit(void *arg)
+{
+    (void)arg;
+    heap_load l;
+    if (!load_fill(&l, 11))
+        _exit(2);
+    load_free(&l);
+    sleep_ms(50);
+    return NULL; /* the last thread of the program ends here */
+}
+
+static int case_main_exits(void)
+{
+    heap_load l;
+    if (!load_fill(&l, 12)) /* the background thread starts */
+        return 2;
+    load_free(&l);
+    pthread_t t;
+    if (pthread_create(&t, NULL, worker_then_exit, NULL) != 0)
+        return 2;
+    pthread_exit(NULL);
+}
+
+/* The same in the child of a fork from a thread other than the main one:
+ * the child's only thread returns, and the child must end (CPython's
+ * test_threading does this). */
+static void *fork_from_thread(void *arg)
+{
+    (void)arg;
+    pid_t pid = fork();
+    if (pid == 0) {
+        heap_load l;
+        if (!load_fill(&l, 13)) /* the child's background thread starts */
+            _exit(2);
+        load_free(&l);
+        return NULL; /* the child's last thread */
+    }
+    int status = -1;
+    uint64_t start = now_ms();
+    pid_t got = 0;
+    while ((got = waitpid(pid, &status, WNOHANG)) == 0 && now_ms() - start < DEADLINE_MS)
+        sleep_ms(10);
+    if (got == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        stress_fail("the child of a fork from a thread did not end when its thread returned");
+    } else if (got != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        stress_fail("the child of a fork from a thread ended with status 0x%x", (unsigned)status);
+    } else {
+        printf("# the child ended %llu ms after it was forked\n", (unsigned long long)(now_ms() - start));
+    }
+    return NULL;
+}
+
+static int case_fork_from_thread(void)
+{
+    heap_load l;
+    if (!load_fill(&l, 14)) /* the parent's background thread starts */
+        return 2;
+    load_free(&l);
+    pthread_t t;
+    if (pthread_create(&t, NULL, fork_from_thread, NULL) != 0 || pthread_join(t, NULL) != 0)
+        return 2;
+    return stress_failures() != 0;
+}
+
 static const struct {
     const char *name;
     int (*run)(void);
@@ -520,6 +662,9 @@ static const struct {
     {"asleep", case_quiet_thread, NULL},
     {"off", case_off, "MALLARD_BACKGROUND=0"},
     {"trim", case_trim, "MALLARD_PURGE_DELAY_MS=-1"},
+    {"no_thread", case_no_thread, NULL},
+    {"main_exits", case_main_exits, NULL},
+    {"fork_from_thread", case_fork_from_thread, NULL},
 };
 #define CASE_COUNT (sizeof cases / sizeof cases[0])
 
@@ -540,8 +685,20 @@ static int run_case(const char *name, const char *env)
         execv("/proc/self/exe", argv);
         _exit(127);
     }
+    /* a deadline, not a blocking wait: a case whose process would not
+     * end (main_exits) must fail, not hang */
     int status;
-    if (waitpid(pid, &status, 0) != pid)
+    pid_t got;
+    uint64_t start = now_ms();
+    while ((got = waitpid(pid, &status, WNOHANG)) == 0 && now_ms() - start < 3 * DEADLINE_MS)
+        sleep_ms(10);
+    if (got == 0) {
+        printf("# case %s: the process did not end within %d ms\n", name, 3 * DEADLINE_MS);
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        return -2;
+    }
+    if (got != pid)
         return -1;
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
@@ -549,7 +706,10 @@ static int run_case(const char *name, const char *env)
 static void test_case(void **state)
 {
     size_t i = (size_t)(uintptr_t)*state;
-    assert_int_equal(run_case(cases[i].name, cases[i].env), 0);
+    int rc = run_case(cases[i].name, cases[i].env);
+    if (rc == CASE_SKIPPED)
+        skip();
+    assert_int_equal(rc, 0);
 }
 
 int main(int argc, char **argv)
