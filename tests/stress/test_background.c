@@ -78,24 +78,10 @@ static void sleep_ms(unsigned ms)
         ;
 }
 
-/* Reads a small /proc file into buf (NUL-terminated); false on error. */
-static bool read_small_file(const char *path, char *buf, size_t size)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    ssize_t n = read(fd, buf, size - 1);
-    close(fd);
-    if (n <= 0)
-        return false;
-    buf[n] = '\0';
-    return true;
-}
-
 static size_t rss_bytes(void)
 {
     char buf[128];
-    if (!read_small_file("/proc/self/statm", buf, sizeof buf))
+    if (!stress_read_proc("/proc/self/statm", buf, sizeof buf))
         return SIZE_MAX;
     char *p = buf;
     while (*p && *p != ' ')
@@ -118,7 +104,7 @@ static int find_bg_thread(long *tid)
             continue;
         char path[96], comm[64];
         snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
-        if (read_small_file(path, comm, sizeof comm) && strncmp(comm, "mallard-bg\n", 11) == 0) {
+        if (stress_read_proc(path, comm, sizeof comm) && strncmp(comm, "mallard-bg\n", 11) == 0) {
             found++;
             *tid = strtol(e->d_name, NULL, 10);
         }
@@ -132,7 +118,7 @@ static long thread_switches(long tid)
 {
     char path[96], buf[4096];
     snprintf(path, sizeof path, "/proc/self/task/%ld/status", tid);
-    if (!read_small_file(path, buf, sizeof buf))
+    if (!stress_read_proc(path, buf, sizeof buf))
         return -1;
     long total = 0;
     for (const char *key = "voluntary_ctxt_switches:"; key; key = key[0] == 'v' ? "nonvoluntary_ctxt_switches:" : NULL) {
