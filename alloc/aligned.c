@@ -6,6 +6,12 @@
  * PAGE_ALIGNED, so free() finds the block start (slow path only). Above
  * that the block gets a huge mapping placed at the alignment.
  */
+#include "alloc/internal.h"
+#include "alloc/alloc.h"
+#include "alloc/huge.h"
+#include "alloc/locate.h"
+#include "alloc/os.h"
+
 #include <errno.h>
 
 static bool aligned_is_pow2(size_t x)
@@ -26,25 +32,21 @@ static void *aligned_alloc_internal(size_t align, size_t size)
 	}
 	size_t padded = size + align - BLOCK_ALIGN;
 	if (padded > LARGE_MAX)
-		return segment_huge_alloc(size, align, false);
+		return huge_alloc(size, align, false);
 	uint8_t *p = alloc_malloc(padded);
 	if (p == NULL)
 		return NULL;
 	uintptr_t aligned = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
 	if (aligned != (uintptr_t)p) {
 		/* Only the owner allocated p, so only it writes the flags here. */
-		segment_t *seg = segment_of(p);
-		page_t *page = segment_slice_page(seg, p);
-		if (page->flags & PAGE_TAIL)
-			page -= page->slice_offset;
-		page->flags |= PAGE_ALIGNED;
+		page_head_of(segment_of(p), p)->flags |= PAGE_ALIGNED;
 	}
 	return (void *)aligned;
 }
 
 /* glibc's memalign: an alignment that is not a power of two is rounded up
  * to one; one at or below 16 gives plain malloc. */
-static void *aligned_memalign(size_t align, size_t size)
+MALLARD_INTERNAL void *aligned_memalign(size_t align, size_t size)
 {
 	if (!aligned_is_pow2(align)) {
 		if (align > SIZE_MAX / 2 + 1) {
@@ -59,7 +61,7 @@ static void *aligned_memalign(size_t align, size_t size)
 	return aligned_alloc_internal(align, size);
 }
 
-static int aligned_posix_memalign(void **out, size_t align, size_t size)
+MALLARD_INTERNAL int aligned_posix_memalign(void **out, size_t align, size_t size)
 {
 	if (align % sizeof(void *) != 0 || !aligned_is_pow2(align))
 		return EINVAL;
@@ -73,13 +75,13 @@ static int aligned_posix_memalign(void **out, size_t align, size_t size)
 	return 0;
 }
 
-static void *aligned_valloc(size_t size)
+MALLARD_INTERNAL void *aligned_valloc(size_t size)
 {
 	return aligned_alloc_internal(os_page_size(), size);
 }
 
 /* pvalloc rounds the size up to whole pages (pvalloc(0) gives one page). */
-static void *aligned_pvalloc(size_t size)
+MALLARD_INTERNAL void *aligned_pvalloc(size_t size)
 {
 	size_t ps = os_page_size();
 	if (size > SIZE_MAX - ps) {

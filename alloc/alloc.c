@@ -2,12 +2,21 @@
  * alloc.c - malloc and free: the fast paths, and the slow paths they hand
  * over to. Also calloc, realloc and the usable size of a block.
  */
+#include "alloc/internal.h"
+#include "alloc/alloc.h"
+#include "alloc/heap.h"
+#include "alloc/huge.h"
+#include "alloc/init.h"
+#include "alloc/locate.h"
+#include "alloc/segmap.h"
+#include "alloc/sizeclass.h"
+
 #include <errno.h>
 #include <string.h>
 
 /* ---- slow paths ---- */
 
-MALLARD_COLD void *alloc_malloc_slow(heap_t *heap, size_t size)
+MALLARD_COLD_LOCAL void *alloc_malloc_slow(heap_t *heap, size_t size)
 {
 	if (unlikely(heap == &heap_empty)) {
 		heap = heap_init_thread();
@@ -42,7 +51,7 @@ MALLARD_COLD void *alloc_malloc_slow(heap_t *heap, size_t size)
 		}
 	} else if (size <= PTRDIFF_MAX) {
 		heap_maintain(heap);
-		p = segment_huge_alloc(size, BLOCK_ALIGN, false);
+		p = huge_alloc(size, BLOCK_ALIGN, false);
 	} else {
 		p = NULL;
 	}
@@ -55,13 +64,13 @@ oom:
 
 /* free() of a pointer outside every segment: NULL, a listed huge
  * block, or a pointer mallard never handed out. */
-MALLARD_COLD void alloc_free_unknown(void *p)
+MALLARD_COLD_LOCAL void alloc_free_unknown(void *p)
 {
 	if (p == NULL)
 		return;
-	segment_t *seg = segment_listed_find(p, true);
+	segment_t *seg = huge_listed_find(p, true);
 	if (seg) {
-		segment_huge_free(seg, true);
+		huge_free(seg, true);
 		return;
 	}
 	report_bad_pointer("free", p, "pointer was not allocated by mallard", true);
@@ -71,9 +80,7 @@ MALLARD_COLD void alloc_free_unknown(void *p)
  * when p is no live block of mallard's. */
 static page_t *alloc_page_of(segment_t *seg, const void *p, const char *func)
 {
-	page_t *page = segment_slice_page(seg, p);
-	if (page->flags & PAGE_TAIL)
-		page -= page->slice_offset;
+	page_t *page = page_head_of(seg, p);
 	if (unlikely(page->flags & PAGE_FREE) || (uint8_t *)p < page->area) {
 		report_bad_pointer(func, p, "double free, or a pointer into memory mallard has not handed out", true);
 		return NULL;
@@ -96,11 +103,11 @@ static bool alloc_is_huge_block(segment_t *seg, const void *p, const char *func)
 	return false;
 }
 
-MALLARD_COLD void alloc_free_slow(heap_t *heap, segment_t *seg, void *p)
+MALLARD_COLD_LOCAL void alloc_free_slow(heap_t *heap, segment_t *seg, void *p)
 {
 	if (seg->kind == SEGMENT_HUGE) {
 		if (alloc_is_huge_block(seg, p, "free"))
-			segment_huge_free(seg, false);
+			huge_free(seg, false);
 		return;
 	}
 	page_t *page = alloc_page_of(seg, p, "free");
@@ -170,12 +177,12 @@ MALLARD_HOT void alloc_free(void *p)
 
 /* Usable size of the live block at p; reports a bad pointer (as `func`)
  * and returns 0 if p is none. */
-static size_t alloc_usable_size(const void *p, const char *func)
+MALLARD_INTERNAL size_t alloc_usable_size(const void *p, const char *func)
 {
 	if (p == NULL)
 		return 0;
 	if (!segmap_contains((uintptr_t)p)) {
-		segment_t *over = segment_listed_find(p, false);
+		segment_t *over = huge_listed_find(p, false);
 		if (over)
 			return over->huge_usable;
 		report_bad_pointer(func, p, "pointer was not allocated by mallard", true);
@@ -192,7 +199,7 @@ static size_t alloc_usable_size(const void *p, const char *func)
 
 /* ---- calloc and realloc ---- */
 
-static void *alloc_calloc(size_t count, size_t size)
+MALLARD_INTERNAL void *alloc_calloc(size_t count, size_t size)
 {
 	size_t total;
 	if (unlikely(__builtin_mul_overflow(count, size, &total))) {
@@ -207,7 +214,7 @@ static void *alloc_calloc(size_t count, size_t size)
 			return NULL;
 		}
 		process_ensure_init();
-		return segment_huge_alloc(total, BLOCK_ALIGN, true);
+		return huge_alloc(total, BLOCK_ALIGN, true);
 	}
 	void *p = alloc_malloc(total);
 	if (likely(p != NULL))
@@ -215,7 +222,7 @@ static void *alloc_calloc(size_t count, size_t size)
 	return p;
 }
 
-static void *alloc_realloc(void *p, size_t size)
+MALLARD_INTERNAL void *alloc_realloc(void *p, size_t size)
 {
 	if (p == NULL)
 		return alloc_malloc(size);
@@ -242,7 +249,7 @@ static void *alloc_realloc(void *p, size_t size)
 		return p;
 	if (size > usable && usable > LARGE_MAX && size <= PTRDIFF_MAX && segmap_contains((uintptr_t)p)) {
 		segment_t *seg = segment_of(p);
-		if (seg->kind == SEGMENT_HUGE && segment_huge_grow(seg, size))
+		if (seg->kind == SEGMENT_HUGE && huge_grow(seg, size))
 			return p;
 	}
 	void *q = alloc_malloc(size);

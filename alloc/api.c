@@ -1,11 +1,14 @@
 /*
- * api.c - the public mallard_* entry points (mallard.h)  
- * Each is a thin layer over alloc.c, aligned.c and introspect.c.
+ * api.c - the public mallard_* allocation calls (mallard.h), each a thin
+ * layer over alloc.h. The mallard_stats_* calls are diag/api.c's.
  */
-#include <errno.h>
-#include <malloc.h>
+#include "alloc/internal.h"
+#include "alloc/alloc.h"
+#include "alloc/huge.h"
+#include "alloc/segmap.h"
+#include "mallard.h"
 
-#define MALLARD_EXPORT __attribute__((visibility("default")))
+#include <errno.h>
 
 MALLARD_EXPORT void *mallard_malloc(size_t size)
 {
@@ -70,12 +73,7 @@ MALLARD_EXPORT size_t mallard_usable_size(const void *ptr)
 MALLARD_EXPORT int mallard_trim(size_t pad)
 {
 	(void)pad;
-	return introspect_trim();
-}
-
-MALLARD_EXPORT void mallard_stats_print(void)
-{
-	introspect_print();
+	return alloc_trim();
 }
 
 MALLARD_EXPORT int mallard_owns(const void *ptr)
@@ -84,25 +82,10 @@ MALLARD_EXPORT int mallard_owns(const void *ptr)
 		return 0;
 	if (segmap_contains((uintptr_t)ptr))
 		return 1;
-	return segment_listed_find(ptr, false) != NULL;
+	return huge_listed_find(ptr, false) != NULL;
 }
 
 MALLARD_EXPORT const char *mallard_version(void)
 {
 	return PACKAGE_VERSION;
-}
-
-MALLARD_EXPORT int mallard_stats_get(mallard_stats_t *stats)
-{
-	return stats_get(stats);
-}
-
-MALLARD_EXPORT int mallard_stats_write(const mallard_stats_t *stats, int format, mallard_write_fn write, void *arg)
-{
-	return emit_write(stats, format, write, arg);
-}
-
-MALLARD_EXPORT int mallard_stats_write_fd(int fd, int format)
-{
-	return emit_write_fd(fd, format, MALLARD_STATS_TRIGGER_CALL);
 }

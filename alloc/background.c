@@ -31,10 +31,21 @@
  * for each pass; fork takes that lock first, so no pass is half done in
  * the child, which starts its own thread lazily the same way.
  */
+#include "alloc/internal.h"
+#include "alloc/background.h"
+#include "alloc/clock.h"
+#include "alloc/heap.h"
+#include "alloc/huge.h"
+#include "alloc/options.h"
+#include "alloc/page.h"
+#include "alloc/purge.h"
+#include "alloc/segment.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -68,20 +79,20 @@ static sigset_t bg_sigmask_of_program; /* the mask the thread was started from *
  * when background maintenance is off. Written under bg_lock. */
 static _Atomic uint64_t bg_earliest;
 
-static void background_init(void)
+MALLARD_INTERNAL void background_init(void)
 {
 	pthread_condattr_t attr;
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&bg_cond, &attr);
 	pthread_condattr_destroy(&attr);
-	bool on = options.background && options.purge_delay_ms >= 0;
+	bool on = options.background && !options_purge_never();
 	atomic_store(&bg_earliest, on ? UINT64_MAX : 0);
 	if (!on)
 		atomic_store(&bg_state, BG_OFF);
 }
 
-static bool background_running(void)
+MALLARD_INTERNAL bool background_running(void)
 {
 	return atomic_load_explicit(&bg_state, memory_order_relaxed) == BG_RUNNING;
 }
@@ -89,13 +100,12 @@ static bool background_running(void)
 /* ms the thread waits past a heap's purge time before doing the purge
  * itself: an active owner purges on its own slow path at the due time,
  * so the thread only steps in for owners that are quiet. */
-static uint64_t background_grace_ms(void)
+MALLARD_INTERNAL uint64_t background_grace_ms(void)
 {
-	long delay = options.purge_delay_ms;
-	return delay > 2 * HEAP_KEPT_SWEEP_MS ? (uint64_t)delay / 2 : HEAP_KEPT_SWEEP_MS;
+	return heap_sweep_interval_ms();
 }
 
-MALLARD_COLD void background_due_slow(uint64_t due)
+MALLARD_COLD_LOCAL void background_due_slow(uint64_t due)
 {
 	pthread_mutex_lock(&bg_lock);
 	int state = atomic_load_explicit(&bg_state, memory_order_relaxed);
@@ -118,7 +128,7 @@ MALLARD_COLD void background_due_slow(uint64_t due)
  * before the call; the fence pairs with the one after the thread sets
  * bg_earliest to UINT64_MAX at the start of a pass: either this load sees
  * that store and takes the lock, or the pass sees what was published. */
-static void background_due(uint64_t due)
+MALLARD_INTERNAL void background_due(uint64_t due)
 {
 	atomic_thread_fence(memory_order_seq_cst);
 	if (due >= atomic_load_explicit(&bg_earliest, memory_order_relaxed))
@@ -170,15 +180,15 @@ static uint64_t background_pass(uint64_t now)
 			background_drain_remote(h);
 		uint64_t due = __atomic_load_n(&h->purge_at_ms, __ATOMIC_RELAXED);
 		if (due != 0 && now + BG_SLACK_MS >= due + grace) {
-			segment_purge_heap(h, now + BG_SLACK_MS, false);
+			purge_heap(h, now + BG_SLACK_MS, false);
 			due = __atomic_load_n(&h->purge_at_ms, __ATOMIC_RELAXED);
 		}
 		if (due != 0 && due + grace < next)
 			next = due + grace;
 	}
 	if (atomic_load_explicit(&huge_cache_count, memory_order_relaxed)) {
-		segment_huge_cache_expire(now + BG_SLACK_MS, false);
-		uint64_t due = segment_huge_cache_next_due();
+		huge_cache_expire(now + BG_SLACK_MS, false);
+		uint64_t due = huge_cache_next_due();
 		if (due < next)
 			next = due;
 	}
@@ -245,7 +255,7 @@ static int background_other_threads(void)
 }
 
 /* A thread of the program has ended (heap_thread_done). */
-static void background_thread_exited(void)
+MALLARD_INTERNAL void background_thread_exited(void)
 {
 	pthread_mutex_lock(&bg_lock);
 	bg_exit_looks = BG_EXIT_LOOKS;
@@ -362,13 +372,13 @@ MALLARD_COLD void background_start(void)
  * it holds a lock pthread_create needs, while free() may be called with
  * one (the stack cache's, when a join frees a cached thread's TLS), so no
  * free path starts the thread. */
-static inline __attribute__((always_inline)) bool background_wanted(void)
+MALLARD_HOT bool background_wanted(void)
 {
 	return atomic_load_explicit(&bg_state, memory_order_relaxed) == BG_WANTED;
 }
 
 /* Starts the thread if it is wanted. */
-static inline __attribute__((always_inline)) void background_poll(void)
+MALLARD_HOT void background_poll(void)
 {
 	if (unlikely(background_wanted()))
 		background_start();
@@ -377,7 +387,7 @@ static inline __attribute__((always_inline)) void background_poll(void)
 /* The process has mapped more than its first segment: a heap that large
  * is worth a thread that gives back on time, so ask for it now, while
  * the program still allocates (the start needs a malloc slow path). */
-static void background_want(void)
+MALLARD_INTERNAL void background_want(void)
 {
 	int expected = BG_IDLE;
 	atomic_compare_exchange_strong_explicit(&bg_state, &expected, BG_WANTED, memory_order_relaxed,
@@ -387,12 +397,12 @@ static void background_want(void)
 /* ---- fork ---- */
 
 /* bg_lock is only ever held briefly and is re-made in the child. */
-static void background_fork_prepare(void)
+MALLARD_INTERNAL void background_fork_prepare(void)
 {
 	pthread_mutex_lock(&bg_work_lock);
 }
 
-static void background_fork_parent(void)
+MALLARD_INTERNAL void background_fork_parent(void)
 {
 	pthread_mutex_unlock(&bg_work_lock);
 }
@@ -400,7 +410,7 @@ static void background_fork_parent(void)
 /* The thread is not in the child. If it was (or was about to be) in the
  * parent, the child wants its own, with a pass at once: what the parent's
  * thread was waiting for is due in the child too. */
-static void background_fork_child(void)
+MALLARD_INTERNAL void background_fork_child(void)
 {
 	pthread_mutex_init(&bg_work_lock, NULL);
 	pthread_mutex_init(&bg_lock, NULL);

@@ -13,25 +13,40 @@
  * (background.c), which may pop remote_pages and take slice_lock but never
  * touches the owner's queues.
  */
+#include "alloc/internal.h"
+#include "alloc/background.h"
+#include "alloc/clock.h"
+#include "alloc/counters.h"
+#include "alloc/heap.h"
+#include "alloc/huge.h"
+#include "alloc/init.h"
+#include "alloc/locate.h"
+#include "alloc/options.h"
+#include "alloc/os.h"
+#include "alloc/page.h"
+#include "alloc/purge.h"
+#include "alloc/segment.h"
+#include "alloc/sizeclass.h"
+
 #include <errno.h>
 #include <string.h>
 
-static heap_t heap_empty = {
+MALLARD_INTERNAL heap_t heap_empty = {
 	.direct = {[0 ... DIRECT_COUNT - 1] = &page_empty},
 	.state = HEAP_DEAD,
 };
 
-static __thread heap_t *tls_heap __attribute__((tls_model("initial-exec"))) = &heap_empty;
+MALLARD_INTERNAL __thread heap_t *tls_heap __attribute__((tls_model("initial-exec"))) = &heap_empty;
 
-static pthread_mutex_t heap_registry_lock = PTHREAD_MUTEX_INITIALIZER;
-static heap_t *heap_registry;
+MALLARD_INTERNAL pthread_mutex_t heap_registry_lock = PTHREAD_MUTEX_INITIALIZER;
+MALLARD_INTERNAL heap_t *heap_registry;
 static uint8_t *heap_chunk_next, *heap_chunk_end;
 
-static pthread_mutex_t heap_abandoned_lock = PTHREAD_MUTEX_INITIALIZER;
+MALLARD_INTERNAL pthread_mutex_t heap_abandoned_lock = PTHREAD_MUTEX_INITIALIZER;
 static heap_t *heap_abandoned;
 
 /* Bumped by malloc_trim: every heap purges all it can on its next slow path. */
-static _Atomic uint32_t heap_trim_epoch;
+MALLARD_INTERNAL _Atomic uint32_t heap_trim_epoch;
 
 /* ---- page queues ---- */
 
@@ -148,8 +163,8 @@ static void heap_remote_push(heap_t *heap, page_t *page)
 		page->remote_next = head;
 	} while (!atomic_compare_exchange_weak_explicit(&heap->remote_pages, &head, page, memory_order_release,
 						       memory_order_relaxed));
-	if (head == NULL && options.purge_delay_ms >= 0)
-		background_due(clock_now_ms() + (uint64_t)options.purge_delay_ms);
+	if (head == NULL && !options_purge_never())
+		background_due(options_purge_due(clock_now_ms()));
 }
 
 /* ---- allocation slow path ---- */
@@ -172,7 +187,7 @@ static page_t *heap_page_new(heap_t *heap, unsigned cls)
 
 /* A page of class `cls` with a non-empty free list, or NULL (out of memory).
  * Full pages met on the way float off the queue, so each is passed once. */
-static page_t *heap_find_page(heap_t *heap, unsigned cls)
+MALLARD_INTERNAL page_t *heap_find_page(heap_t *heap, unsigned cls)
 {
 	page_t *page = heap->queues[cls].first;
 	while (page) {
@@ -195,7 +210,7 @@ static page_t *heap_find_page(heap_t *heap, unsigned cls)
 
 /* A large block: a span of whole slices holding one block. It floats from
  * the start, so a remote free hands it straight back to the owner. */
-static void *heap_malloc_large(heap_t *heap, size_t size)
+MALLARD_INTERNAL void *heap_malloc_large(heap_t *heap, size_t size)
 {
 	unsigned slices = (unsigned)((size + SLICE_SIZE - 1) >> SLICE_SHIFT);
 	page_t *page = segment_span_alloc(heap, slices);
@@ -214,7 +229,7 @@ static void *heap_malloc_large(heap_t *heap, size_t size)
 /* Grows the large block of `page` (owned by `heap`) in place to hold
  * `size` bytes, taking the free slices after its span. A doubling buffer
  * then neither copies nor touches a second span. */
-static bool heap_large_grow(heap_t *heap, page_t *page, size_t size)
+MALLARD_INTERNAL bool heap_large_grow(heap_t *heap, page_t *page, size_t size)
 {
 	MALLARD_ASSERT(page->flags & PAGE_LARGE);
 	unsigned slices = (unsigned)((size + SLICE_SIZE - 1) >> SLICE_SHIFT);
@@ -227,7 +242,7 @@ static bool heap_large_grow(heap_t *heap, page_t *page, size_t size)
 /* ---- free slow paths ---- */
 
 /* A free by a thread that does not own the page. */
-static void heap_free_remote(page_t *page, block_t *block)
+MALLARD_INTERNAL void heap_free_remote(page_t *page, block_t *block)
 {
 	heap_t *owner = page->heap; /* constant while `block` is live */
 	uintptr_t old = atomic_load_explicit(&page->xthread_free, memory_order_relaxed);
@@ -241,7 +256,7 @@ static void heap_free_remote(page_t *page, block_t *block)
 
 /* An owner's free that the fast path declined: flagged page, last block,
  * or a suspected double free. `block` is the block start. */
-static void heap_free_local(heap_t *heap, page_t *page, block_t *block)
+MALLARD_INTERNAL void heap_free_local(heap_t *heap, page_t *page, block_t *block)
 {
 	if (page->flags & PAGE_FLOATING) {
 		/* Take the page back unless a remote free already did: then it
@@ -316,14 +331,14 @@ static void heap_free_empty_kept_pages(heap_t *heap)
 
 /* Gives back all a heap can: remote pages, empty pages, and (if `force`)
  * every dirty slice and empty segment now rather than when due. */
-static bool heap_collect(heap_t *heap, bool force)
+MALLARD_INTERNAL bool heap_collect(heap_t *heap, bool force)
 {
 	heap_drain_remote(heap);
 	heap_free_empty_pages(heap);
-	return segment_purge_heap(heap, clock_now_ms(), force);
+	return purge_heap(heap, clock_now_ms(), force);
 }
 
-static bool heap_collect_abandoned(bool force)
+MALLARD_INTERNAL bool heap_collect_abandoned(bool force)
 {
 	pthread_mutex_lock(&heap_abandoned_lock);
 	heap_t *list = heap_abandoned;
@@ -352,17 +367,17 @@ static bool heap_collect_abandoned(bool force)
  * thread (which does this and more) is off or could not start. */
 static void heap_purge_idle(heap_t *self, uint64_t now)
 {
-	long delay = options.purge_delay_ms;
-	if (delay < 0)
+	if (options_purge_never())
 		return;
+	uint64_t delay = (uint64_t)options.purge_delay_ms;
 	pthread_mutex_lock(&heap_registry_lock);
 	for (heap_t *h = heap_registry; h; h = h->next_all) {
 		if (h == self || h->state != HEAP_OWNED)
 			continue;
 		uint64_t due = __atomic_load_n(&h->purge_at_ms, __ATOMIC_RELAXED);
 		uint64_t seen = atomic_load_explicit(&h->maintained_ms, memory_order_relaxed);
-		if (due != 0 && now >= due && now - seen >= 2 * (uint64_t)delay)
-			segment_purge_heap_try(h, now, false);
+		if (due != 0 && now >= due && now - seen >= 2 * delay)
+			purge_heap_try(h, now, false);
 	}
 	pthread_mutex_unlock(&heap_registry_lock);
 }
@@ -389,9 +404,7 @@ static void heap_stats_fold(heap_t *heap)
  * every queued page for empty ones (emptied by remote frees), the
  * abandoned heaps and the heaps of idle threads; the purge of freed slices
  * follows when due. */
-#define HEAP_KEPT_SWEEP_MS 10
-
-static void heap_maintain(heap_t *heap)
+MALLARD_INTERNAL void heap_maintain(heap_t *heap)
 {
 	if (atomic_load_explicit(&heap->remote_pages, memory_order_relaxed))
 		heap_drain_remote(heap);
@@ -412,8 +425,7 @@ static void heap_maintain(heap_t *heap)
 			heap_stats_fold(heap);
 	}
 	if (now >= heap->sweep_at_ms) {
-		long delay = options.purge_delay_ms;
-		heap->sweep_at_ms = now + (uint64_t)(delay > 2 * HEAP_KEPT_SWEEP_MS ? delay / 2 : HEAP_KEPT_SWEEP_MS);
+		heap->sweep_at_ms = now + heap_sweep_interval_ms();
 		heap_free_empty_pages(heap);
 		heap_collect_abandoned(false);
 		if (!background_running())
@@ -421,9 +433,9 @@ static void heap_maintain(heap_t *heap)
 	}
 	uint64_t due = __atomic_load_n(&heap->purge_at_ms, __ATOMIC_RELAXED);
 	if (due != 0 && now >= due)
-		segment_purge_heap(heap, now, false);
+		purge_heap(heap, now, false);
 	if (atomic_load_explicit(&huge_cache_count, memory_order_relaxed))
-		segment_huge_cache_expire(now, false);
+		huge_cache_expire(now, false);
 }
 
 /* The free path's heartbeat: a program that only recycles blocks never
@@ -466,9 +478,6 @@ static heap_t *heap_new_locked(void)
 	return heap;
 }
 
-static void process_ensure_init(void);
-static void process_register_thread(heap_t *heap);
-
 /* The calling thread's first allocation: adopt an abandoned heap or make
  * one. NULL only when the OS has no memory for a new heap. */
 MALLARD_COLD heap_t *heap_init_thread(void)
@@ -496,7 +505,7 @@ MALLARD_COLD heap_t *heap_init_thread(void)
 }
 
 /* Thread exit: tidy the heap and leave it in the pool for adoption. */
-static void heap_thread_done(void *value)
+MALLARD_INTERNAL void heap_thread_done(void *value)
 {
 	heap_t *heap = value;
 	if (heap == NULL || heap != tls_heap)
@@ -510,7 +519,7 @@ static void heap_thread_done(void *value)
 	pthread_mutex_unlock(&heap_abandoned_lock);
 	/* remote frees may yet empty its queued pages: the background thread
 	 * collects the abandoned heaps on its next pass */
-	if (options.purge_delay_ms >= 0)
-		background_due(clock_now_ms() + (uint64_t)options.purge_delay_ms);
+	if (!options_purge_never())
+		background_due(options_purge_due(clock_now_ms()));
 	background_thread_exited();
 }

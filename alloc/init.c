@@ -7,7 +7,21 @@
  * it is safe inside LD_PRELOAD. Registering the thread-exit key and the
  * fork handlers may itself call malloc: by then the allocator works
  * (state PROCESS_CORE_READY), so that recursion is served normally.
+ *
+ * The diagnostics (diag/) hook into start-up and fork on their own, with
+ * a constructor and fork handlers registered after these: nothing here
+ * knows of them.
  */
+#include "alloc/internal.h"
+#include "alloc/background.h"
+#include "alloc/clock.h"
+#include "alloc/heap.h"
+#include "alloc/huge.h"
+#include "alloc/init.h"
+#include "alloc/options.h"
+#include "alloc/os.h"
+#include "alloc/segment.h"
+#include "alloc/sizeclass.h"
 
 enum { PROCESS_UNINIT = 0, PROCESS_CORE_READY = 1, PROCESS_READY = 2 };
 
@@ -15,13 +29,13 @@ static _Atomic int process_state;
 static pthread_mutex_t process_init_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_t process_init_thread;
 static pthread_key_t process_heap_key;
-static uint64_t process_start_ms; /* clock_now_ms() at start-up: uptime in snapshots */
+MALLARD_INTERNAL uint64_t process_start_ms;
 
 static void process_fork_prepare(void);
 static void process_fork_parent(void);
 static void process_fork_child(void);
 
-MALLARD_COLD void process_init_slow(void)
+MALLARD_COLD_LOCAL void process_init_slow(void)
 {
 	/* The initialising thread re-enters through pthread_key_create or
 	 * pthread_atfork calling malloc: let it through (the core is ready). */
@@ -44,7 +58,7 @@ MALLARD_COLD void process_init_slow(void)
 	pthread_mutex_unlock(&process_init_lock);
 }
 
-static void process_ensure_init(void)
+MALLARD_INTERNAL void process_ensure_init(void)
 {
 	if (likely(atomic_load_explicit(&process_state, memory_order_acquire) == PROCESS_READY))
 		return;
@@ -54,7 +68,7 @@ static void process_ensure_init(void)
 /* Arms the thread-exit destructor for a heap. The initialising thread (the
  * main thread in practice) may get its heap before the key exists; the
  * main thread needs no destructor: exit() ends the process. */
-static void process_register_thread(heap_t *heap)
+MALLARD_INTERNAL void process_register_thread(heap_t *heap)
 {
 	if (atomic_load_explicit(&process_state, memory_order_acquire) == PROCESS_READY)
 		pthread_setspecific(process_heap_key, heap);
@@ -65,34 +79,33 @@ static void process_register_thread(heap_t *heap)
 __attribute__((constructor)) static void process_constructor(void)
 {
 	process_ensure_init();
-	reporter_init();
 }
 
 /* ---- fork ---- */
 
 /* Every global lock is taken before fork so the child never inherits one
  * held by a thread that does not exist there. Order: the background
- * thread's pass (it takes the registry, abandoned and segment cache locks
- * inside), the snapshot writer's (it takes the registry inside), registry,
- * abandoned, segment cache, listed huge segments (no code path nests them
- * differently). */
+ * thread's pass (it takes the registry, abandoned and cache locks inside),
+ * registry, abandoned, segment cache, huge cache, listed huge segments (no
+ * code path nests them differently). The diagnostics' handlers run before
+ * these (fork runs prepare handlers last-registered first). */
 static void process_fork_prepare(void)
 {
 	background_fork_prepare();
-	pthread_mutex_lock(&emit_fd_lock);
 	pthread_mutex_lock(&heap_registry_lock);
 	pthread_mutex_lock(&heap_abandoned_lock);
 	pthread_mutex_lock(&segment_cache_lock);
-	pthread_mutex_lock(&segment_listed_lock);
+	pthread_mutex_lock(&huge_cache_lock);
+	pthread_mutex_lock(&huge_listed_lock);
 }
 
 static void process_fork_parent(void)
 {
-	pthread_mutex_unlock(&segment_listed_lock);
+	pthread_mutex_unlock(&huge_listed_lock);
+	pthread_mutex_unlock(&huge_cache_lock);
 	pthread_mutex_unlock(&segment_cache_lock);
 	pthread_mutex_unlock(&heap_abandoned_lock);
 	pthread_mutex_unlock(&heap_registry_lock);
-	pthread_mutex_unlock(&emit_fd_lock);
 	background_fork_parent();
 }
 
@@ -101,7 +114,8 @@ static void process_fork_parent(void)
  * never adopted (their memory stays with the child, unused). */
 static void process_fork_child(void)
 {
-	pthread_mutex_init(&segment_listed_lock, NULL);
+	pthread_mutex_init(&huge_listed_lock, NULL);
+	pthread_mutex_init(&huge_cache_lock, NULL);
 	pthread_mutex_init(&segment_cache_lock, NULL);
 	pthread_mutex_init(&heap_abandoned_lock, NULL);
 	for (heap_t *h = heap_registry; h; h = h->next_all) {
@@ -111,6 +125,5 @@ static void process_fork_child(void)
 		pthread_mutex_init(&h->slice_lock, NULL);
 	}
 	pthread_mutex_init(&heap_registry_lock, NULL);
-	pthread_mutex_init(&emit_fd_lock, NULL);
 	background_fork_child();
 }

@@ -1,12 +1,13 @@
 /*
- * internal.h - the allocator's types and the declarations its modules share.
+ * internal.h - the allocator's types, and how its modules link to each other.
  *
  * Data path (one file per stage):
  *   override.c -> api.c -> alloc.c (malloc/free fast paths)
- *     -> heap.c (thread heaps, page queues, remote frees, purging)
+ *     -> heap.c (thread heaps, page queues, remote frees)
  *     -> page.c (blocks inside a page) -> segment.c (spans of slices)
- *     -> os.c (mmap/madvise); sizeclass.c maps sizes to classes,
- *     segmap.c tells whether an address is in a segment.
+ *     -> purge.c (giving free slices back) -> os.c (mmap/madvise);
+ *     huge.c maps blocks above LARGE_MAX, sizeclass.c maps sizes to
+ *     classes, segmap.c tells whether an address is in a segment.
  *
  * Glossary: see arch.h (segment, slice, page, unit). Also:
  *   block       one allocation unit inside a page.
@@ -17,8 +18,7 @@
  *   floating    a full page that is in no queue; it comes back through the
  *               heap's remote_pages stack or through a local free.
  *
- * Everything here is static: alloc/unity.c compiles all modules as one
- * translation unit, so the only external symbols are the public API.
+ * Linkage: see linkage.h.
  */
 #ifndef MALLARD_INTERNAL_H
 #define MALLARD_INTERNAL_H
@@ -32,12 +32,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MALLARD_HOT static inline __attribute__((always_inline))
-#define MALLARD_COLD static __attribute__((noinline, cold))
-#define likely(x) __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
-
+#include "alloc/linkage.h"
 #include "alloc/prefetch.h"
+#include "alloc/report.h"
 
 #ifndef MALLARD_DEBUG
 #define MALLARD_DEBUG 0
@@ -203,13 +200,5 @@ typedef struct heap_s {
 	struct heap_s *next_abandoned; /* abandoned pool */
 } heap_t;
 
-/* Process-wide state. */
-typedef struct {
-	long purge_delay_ms;  /* -1: never */
-	bool invalid_free_abort;
-	unsigned segment_cache_max;
-	bool thp;
-	bool background; /* the maintenance thread of background.c */
-} options_t;
 
 #endif /* MALLARD_INTERNAL_H */

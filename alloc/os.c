@@ -2,8 +2,10 @@
  * os.c - Linux implementation of os.h.
  */
 #include "alloc/os.h"
+#include "alloc/prefetch.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #if PREFETCH_CHECKED
@@ -11,8 +13,11 @@
 #endif
 
 static size_t os_page_size_value = 4096;
+#if PREFETCH_CHECKED
+MALLARD_INTERNAL bool cpu_has_prefetch;
+#endif
 
-static void os_init(void)
+MALLARD_INTERNAL void os_init(void)
 {
 	long ps = sysconf(_SC_PAGESIZE);
 	if (ps > 0 && (ps & (ps - 1)) == 0)
@@ -24,7 +29,7 @@ static void os_init(void)
 #endif
 }
 
-static size_t os_page_size(void)
+MALLARD_INTERNAL size_t os_page_size(void)
 {
 	return os_page_size_value;
 }
@@ -38,7 +43,7 @@ static int os_map(size_t size, void **out)
 	return 0;
 }
 
-static int os_unmap(void *addr, size_t size)
+MALLARD_INTERNAL int os_unmap(void *addr, size_t size)
 {
 	if (size == 0)
 		return 0;
@@ -49,7 +54,7 @@ static int os_unmap(void *addr, size_t size)
  * aligned already (the previous segment sits right above it). Try that
  * first; otherwise map size+align and trim both ends, which reserves the
  * extra address space only for the duration of this call. */
-static int os_map_aligned(size_t size, size_t align, void **out)
+MALLARD_INTERNAL int os_map_aligned(size_t size, size_t align, void **out)
 {
 	void *p;
 	int err = os_map(size, &p);
@@ -75,14 +80,14 @@ static int os_map_aligned(size_t size, size_t align, void **out)
 	return 0;
 }
 
-static int os_purge(void *addr, size_t size)
+MALLARD_INTERNAL int os_purge(void *addr, size_t size)
 {
 	if (size == 0)
 		return 0;
 	return madvise(addr, size, MADV_DONTNEED) == 0 ? 0 : errno;
 }
 
-static int os_no_huge_pages(void *addr, size_t size)
+MALLARD_INTERNAL int os_no_huge_pages(void *addr, size_t size)
 {
 #ifdef MADV_NOHUGEPAGE
 	return madvise(addr, size, MADV_NOHUGEPAGE) == 0 ? 0 : errno;
@@ -93,7 +98,7 @@ static int os_no_huge_pages(void *addr, size_t size)
 #endif
 }
 
-static int os_grow_in_place(void *addr, size_t old_size, size_t new_size)
+MALLARD_INTERNAL int os_grow_in_place(void *addr, size_t old_size, size_t new_size)
 {
 #ifdef __linux__
 	void *p = mremap(addr, old_size, new_size, 0);
@@ -108,7 +113,7 @@ static int os_grow_in_place(void *addr, size_t old_size, size_t new_size)
 #endif
 }
 
-static size_t os_resident_bytes(const void *addr, size_t size)
+MALLARD_INTERNAL size_t os_resident_bytes(const void *addr, size_t size)
 {
 	/* mincore fills one byte per OS page: ask in chunks a stack buffer holds. */
 	unsigned char vec[1024];

@@ -10,32 +10,34 @@
 #define MALLARD_OS_H
 
 #include <stdbool.h>
+
+#include "alloc/linkage.h"
 #include <stddef.h>
 
 /* Reads the page size (sysconf) and, where prefetch.h asks, whether the
  * CPU can prefetch; call once before anything else. */
-static void os_init(void);
-static size_t os_page_size(void);
+MALLARD_INTERNAL void os_init(void);
+MALLARD_INTERNAL size_t os_page_size(void);
 
 /* Maps `size` bytes of fresh zeroed read-write memory aligned to `align`
  * (a power of two >= the page size). *out gets the address. */
-static int os_map_aligned(size_t size, size_t align, void **out);
+MALLARD_INTERNAL int os_map_aligned(size_t size, size_t align, void **out);
 
 /* Unmaps a range previously returned by os_map_aligned, or part of it. */
-static int os_unmap(void *addr, size_t size);
+MALLARD_INTERNAL int os_unmap(void *addr, size_t size);
 
 /* Gives the physical memory of the range back: it reads as zero afterwards
  * and stops counting in RSS at once (MADV_DONTNEED, not MADV_FREE). */
-static int os_purge(void *addr, size_t size);
+MALLARD_INTERNAL int os_purge(void *addr, size_t size);
 
 /* Asks the kernel not to back the range with transparent huge pages, so
  * purging 64 KiB really frees 64 KiB. */
-static int os_no_huge_pages(void *addr, size_t size);
+MALLARD_INTERNAL int os_no_huge_pages(void *addr, size_t size);
 
 /* Tries to extend the mapping [addr, addr+old) to new_size in place. */
-static int os_grow_in_place(void *addr, size_t old_size, size_t new_size);
+MALLARD_INTERNAL int os_grow_in_place(void *addr, size_t old_size, size_t new_size);
 
 /* Bytes of [addr, addr+size) resident in RAM (mincore); 0 on error. */
-static size_t os_resident_bytes(const void *addr, size_t size);
+MALLARD_INTERNAL size_t os_resident_bytes(const void *addr, size_t size);
 
 #endif /* MALLARD_OS_H */

@@ -2,14 +2,16 @@
  * override.c - the standard names. Names only: each is a one-line forwarder
  * to the same code the mallard_* names run (in this translation unit, so it
  * compiles to the inlined fast path, not a call). Built into libmallard,
- * left out of libmallard-prefixed (MALLARD_NO_OVERRIDE).
+ * left out of libmallard-prefixed (MALLARD_NO_OVERRIDE). glibc's
+ * introspection names (malloc_stats, malloc_info, mallinfo) are the
+ * diagnostics' (diag/glibc.c).
  */
+#include "alloc/internal.h"
+#include "alloc/alloc.h"
+#include "mallard.h"
+
 #include <malloc.h>
-#include <stdio.h>
 #include <stdlib.h>
-
-
-
 
 MALLARD_EXPORT void *malloc(size_t size) { return alloc_malloc(size); }
 MALLARD_EXPORT void free(void *ptr) { alloc_free(ptr); }
@@ -23,17 +25,6 @@ MALLARD_EXPORT void *valloc(size_t size) { return aligned_valloc(size); }
 MALLARD_EXPORT void *pvalloc(size_t size) { return aligned_pvalloc(size); }
 MALLARD_EXPORT size_t malloc_usable_size(void *ptr) { return alloc_usable_size(ptr, "malloc_usable_size"); }
 MALLARD_EXPORT int malloc_trim(size_t pad) { return mallard_trim(pad); }
-MALLARD_EXPORT void malloc_stats(void) { mallard_stats_print(); }
-
-#if defined(HAVE_MALLOC_INFO)
-MALLARD_EXPORT int malloc_info(int opts, FILE *out) { return glibc_malloc_info(opts, out); }
-#endif
-#if defined(HAVE_MALLINFO2)
-MALLARD_EXPORT struct mallinfo2 mallinfo2(void) { return glibc_mallinfo2(); }
-#endif
-#if defined(HAVE_MALLINFO)
-MALLARD_EXPORT struct mallinfo mallinfo(void) { return glibc_mallinfo(); }
-#endif
 
 /* glibc's internal names, for programs and libraries that call them. */
 #if defined(HAVE___LIBC_MALLOC)

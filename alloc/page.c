@@ -2,14 +2,17 @@
  * page.c - blocks inside one page: lazy free-list extension and the
  * collection of local and remote frees. The owner calls all of it.
  */
+#include "alloc/internal.h"
+#include "alloc/page.h"
+#include "alloc/segment.h"
 
 /* Blocks are threaded onto the free list at most this many bytes at a time,
  * so a fresh page touches memory only as it is used. */
 #define PAGE_EXTEND_BYTES 4096u
 
-static page_t page_empty = {.flags = PAGE_FREE};
+MALLARD_INTERNAL page_t page_empty = {.flags = PAGE_FREE};
 
-static void page_init(page_t *page, heap_t *heap, unsigned cls, size_t block_size)
+MALLARD_INTERNAL void page_init(page_t *page, heap_t *heap, unsigned cls, size_t block_size)
 {
 	page->heap = heap;
 	page->class_index = (uint8_t)cls;
@@ -24,7 +27,7 @@ static void page_init(page_t *page, heap_t *heap, unsigned cls, size_t block_siz
 }
 
 /* Threads the next never-used blocks onto the (empty) free list. */
-static void page_extend(page_t *page)
+MALLARD_INTERNAL void page_extend(page_t *page)
 {
 	uint32_t avail = page->reserved - page->capacity;
 	uint32_t n = PAGE_EXTEND_BYTES / page->block_size;
@@ -47,7 +50,7 @@ static void page_extend(page_t *page)
 /* Moves remote frees into the free list; returns how many. Never called on
  * a page that carries NOTIFY (a floating page is collected only after it
  * came back through heap->remote_pages, when the bit is clear). */
-static uint32_t page_collect_remote(page_t *page)
+MALLARD_INTERNAL uint32_t page_collect_remote(page_t *page)
 {
 	if (atomic_load_explicit(&page->xthread_free, memory_order_relaxed) == 0)
 		return 0;
@@ -69,30 +72,16 @@ static uint32_t page_collect_remote(page_t *page)
 
 /* Makes page->free non-empty if the page has any free block: remote
  * frees first, then never-used blocks. */
-static void page_refill(page_t *page)
+MALLARD_INTERNAL void page_refill(page_t *page)
 {
 	page_collect_remote(page);
 	if (page->free == NULL && page->capacity < page->reserved)
 		page_extend(page);
 }
 
-/* Block containing p (p may be an interior pointer from aligned allocation). */
-static void *page_block_start(const page_t *page, const void *p)
-{
-	size_t offset = (size_t)((const uint8_t *)p - page->area);
-	return page->area + offset - offset % page->block_size;
-}
-
-/* Usable bytes from p to the end of its block. */
-static size_t page_usable_from(const page_t *page, const void *p)
-{
-	uint8_t *start = page_block_start(page, p);
-	return page->block_size - (size_t)((const uint8_t *)p - start);
-}
-
 #if MALLARD_DEBUG
 /* Walks the lists and checks the page invariants of internal.h. */
-static bool page_is_valid(const page_t *page)
+MALLARD_INTERNAL bool page_is_valid(const page_t *page)
 {
 	uint32_t nfree = 0;
 	for (block_t *b = page->free; b; b = b->next)

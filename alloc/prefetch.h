@@ -18,10 +18,12 @@
 
 #include <stdbool.h>
 
+#include "alloc/linkage.h"
+
 #if defined(__i386__) && !defined(__SSE__)
 #define PREFETCH_CHECKED 1
 /* Set by os_init when CPUID reports SSE; false (no prefetch) until then. */
-static bool cpu_has_prefetch;
+MALLARD_INTERNAL_VAR bool cpu_has_prefetch;
 #define block_prefetch(p) \
 	do { \
 		if (likely(cpu_has_prefetch)) \

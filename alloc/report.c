@@ -2,6 +2,8 @@
  * report.c - messages to stderr that never allocate: a stack buffer and
  * write(2). Used for invalid frees, double frees and bad options.
  */
+#include "alloc/report.h"
+#include "alloc/options.h"
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>

@@ -10,6 +10,8 @@
  * Set after the segment is mapped and its header written; cleared before it
  * is unmapped.
  */
+#include "alloc/internal.h"
+#include "alloc/segmap.h"
 
 static _Atomic uintptr_t segmap_bits[SEGMAP_WORDS];
 
@@ -24,7 +26,7 @@ MALLARD_HOT bool segmap_contains(uintptr_t addr)
 	return (word >> (unit % SEGMAP_WORD_BITS)) & 1;
 }
 
-static void segmap_set(const void *segment, bool present)
+MALLARD_INTERNAL void segmap_set(const void *segment, bool present)
 {
 	uintptr_t unit = (uintptr_t)segment >> SEGMENT_SHIFT;
 	if (unit >= SEGMAP_UNITS)

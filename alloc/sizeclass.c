@@ -11,15 +11,10 @@
  *   size > 128:        usable < 1.25 * size, i.e. (usable - size) / usable < 20%.
  * Every class size is a multiple of 16, so every block is 16-aligned.
  */
+#include "alloc/internal.h"
+#include "alloc/sizeclass.h"
 
-typedef struct {
-	uint32_t block_size[CLASS_COUNT + 1];
-	uint8_t slices[CLASS_COUNT + 1];     /* slices per page of the class */
-	uint8_t direct_lo[CLASS_COUNT + 1];  /* heap->direct[] indices served */
-	uint8_t direct_hi[CLASS_COUNT + 1];
-} sizeclass_table_t;
-
-static sizeclass_table_t sizeclass_table;
+MALLARD_INTERNAL sizeclass_table_t sizeclass_table;
 
 /* Class for 0 <= size <= MEDIUM_MAX; branch-light, no division. */
 MALLARD_HOT unsigned sizeclass_of(size_t size)
@@ -69,7 +64,7 @@ static unsigned sizeclass_pick_slices(size_t bsize)
 	return best;
 }
 
-static void sizeclass_init(void)
+MALLARD_INTERNAL void sizeclass_init(void)
 {
 	for (unsigned cls = 1; cls <= CLASS_COUNT; cls++) {
 		size_t bsize = sizeclass_size_of_class(cls);

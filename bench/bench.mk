@@ -1,6 +1,8 @@
 # bench/bench.mk - benchmark programs, the smoke test that runs them, and the
 # scripts that compare allocators (bench/run, bench/compare, bench/callgrind,
 # bench/purge-compare and its bench/runner/purge_report.py; see their --help).
+# The shell ones source bench/lib.sh, which asks bench/runner/cli.py where
+# the build and the allocators of bench/peers.tsv are, as bench/run finds them.
 #
 # The programs are plain C linked against libc and pthread only - never
 # against libmallard - so one binary is measured under every allocator by
@@ -9,7 +11,7 @@
 # the source makes reaches the allocator through the PLT.
 #
 # They are check_PROGRAMS (so 'make check' builds them) that 'all-local' also
-# depends on (so plain 'make' builds them too, for bench/compare): automake
+# depends on (so plain 'make' builds them too, for the scripts above): automake
 # refuses 'noinst_PROGRAMS +=' without an earlier 'noinst_PROGRAMS =', and a
 # second '=' in another fragment would clash.
 
@@ -52,9 +54,11 @@ bench: all
 	$(srcdir)/bench/run --build '$(abs_builddir)' $$m32 $(BENCH_ARGS)
 
 EXTRA_DIST += bench/smoke.sh bench/compare bench/callgrind bench/purge-compare \
+	bench/lib.sh bench/peers.tsv bench/pyprobe.py \
 	bench/cpython/build bench/cpython/README.md tests/cpython/check-cpython.sh \
 	bench/run bench/run-selftest.sh bench/runner/__init__.py bench/runner/benchmarks.py \
-	bench/runner/check_units.py bench/runner/discover.py bench/runner/measure.py \
+	bench/runner/check_units.py bench/runner/check_svg.py bench/runner/cli.py \
+	bench/runner/discover.py bench/runner/measure.py \
 	bench/runner/progress.py bench/purge-selftest.sh bench/runner/purge_report.py \
 	bench/runner/check_purge.py \
 	bench/runner/report.py bench/runner/stats.py bench/runner/svg.py \

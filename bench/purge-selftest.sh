@@ -145,14 +145,7 @@ else
 	tap_not_ok "report.md" "$out/report.md"
 fi
 
-if "$py" -c 'import sys, xml.etree.ElementTree as ET
-ns = "{http://www.w3.org/2000/svg}"
-root = ET.parse(sys.argv[1]).getroot()
-if root.tag != ns + "svg":
-    sys.exit("not an SVG document")
-panels = [g for g in root.iter(ns + "g") if g.get("class") == "panel"]
-if len(panels) != 2 or any(len(g.findall(ns + "polyline")) != 2 for g in panels):
-    sys.exit("not two panels of two lines")' "$out/purge-$bits.svg" >"$work/xml.err" 2>&1; then
+if "$py" "$top_srcdir/bench/runner/check_svg.py" --panels 2 --lines 2 "$out/purge-$bits.svg" >"$work/xml.err" 2>&1; then
 	tap_ok "purge-$bits.svg: well-formed, two panels of two lines"
 else
 	tap_not_ok "purge-$bits.svg" "$work/xml.err"

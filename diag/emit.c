@@ -9,8 +9,16 @@
  * totals from the same list with their descriptions, so the struct and
  * both writers cannot drift apart.
  */
+#include "alloc/inspect.h"
+#include "diag/emit.h"
+#include "diag/figures.h"
+#include "diag/snapshot.h"
+#include "mallard.h"
+
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct {
 	char *buf;
@@ -46,7 +54,7 @@ static void emit_str(emitter_t *e, const char *s)
 
 /* ---- formatting into small strings (each returns its length) ---- */
 
-static size_t fmt_u64(char *out, uint64_t v)
+MALLARD_INTERNAL size_t fmt_u64(char *out, uint64_t v)
 {
 	char tmp[24];
 	size_t n = 0;
@@ -261,7 +269,8 @@ static void emit_text_class_row(emitter_t *e, const mallard_stats_class_t *c)
 	char name[32];
 	fmt_class_size(name, c->size);
 	char ext[32];
-	fmt_percent(ext, c->active - (c->active < class_bytes(c) ? c->active : class_bytes(c)), c->active);
+	figure_t frag = figure_fraction(class_bytes(c), c->active); /* external fragmentation of the class */
+	fmt_percent(ext, frag.num, frag.den);
 	emit_col(e, name, 9);
 	emit_col_bytes(e, class_bytes(c), 11);
 	emit_col_u64(e, c->live_blocks, 11);
@@ -306,10 +315,10 @@ static void emit_text_figure(emitter_t *e, const char *name, uint64_t bytes, con
 	emit_text_line(e, name, tmp, what);
 }
 
-static void emit_text_ratio(emitter_t *e, const char *name, uint64_t num, uint64_t den, const char *what)
+static void emit_text_ratio(emitter_t *e, const char *name, figure_t fraction, const char *what)
 {
 	char tmp[32];
-	fmt_percent(tmp, num, den);
+	fmt_percent(tmp, fraction.num, fraction.den);
 	emit_text_line(e, name, tmp, what);
 }
 
@@ -327,17 +336,15 @@ static void emit_text(emitter_t *e, const mallard_stats_t *s)
 	emit_str(e, tmp);
 	emit_str(e, s->trigger == MALLARD_STATS_TRIGGER_EXIT ? " s, at exit\n" : " s\n");
 
-	uint64_t outside = s->rss > t->resident ? s->rss - t->resident : 0;
+	figure_t f[FIGURE_COUNT];
+	figures_of(s, f);
 	emit_text_figure(e, "rss", s->rss, "the process's resident set");
 #define EMIT_TEXT_TOTAL(name, what) emit_text_figure(e, #name, t->name, what);
 	MALLARD_STATS_TOTALS(EMIT_TEXT_TOTAL)
-	emit_text_ratio(e, "internal frag", t->allocated - (t->requested < t->allocated ? t->requested : t->allocated),
-			t->allocated, "rounding up to size classes (1 - requested/allocated)");
-	emit_text_ratio(e, "external frag", t->active - (t->allocated < t->active ? t->allocated : t->active), t->active,
-			"free blocks stranded in pages in use (1 - allocated/active)");
-	emit_text_figure(e, "retention", t->committed > t->active ? t->committed - t->active : 0,
-			 "free memory not yet given back (committed - active)");
-	emit_text_figure(e, "outside heap", outside, "stacks, code, other mappings and allocators (rss - resident)");
+	emit_text_ratio(e, "internal frag", f[FIGURE_internal_fragmentation], figure_what(FIGURE_internal_fragmentation));
+	emit_text_ratio(e, "external frag", f[FIGURE_external_fragmentation], figure_what(FIGURE_external_fragmentation));
+	emit_text_figure(e, "retention", f[FIGURE_retention].num, figure_what(FIGURE_retention));
+	emit_text_figure(e, "outside heap", f[FIGURE_outside_heap].num, figure_what(FIGURE_outside_heap));
 	emit_text_figure(e, "address free", s->address_space.free, "unmapped address space");
 	emit_text_figure(e, "largest free", s->address_space.largest_free,
 			 "largest unmapped range: the biggest block that can still be mapped");
@@ -388,7 +395,7 @@ static int emit_stats(const mallard_stats_t *s, int format, emitter_t *e)
 	return 0;
 }
 
-static int emit_write(const mallard_stats_t *stats, int format, mallard_write_fn write, void *arg)
+MALLARD_INTERNAL int emit_write(const mallard_stats_t *stats, int format, mallard_write_fn write, void *arg)
 {
 	if (stats == NULL || write == NULL || stats->size != sizeof(*stats) ||
 	    (format != MALLARD_STATS_TEXT && format != MALLARD_STATS_JSON)) {
@@ -400,10 +407,9 @@ static int emit_write(const mallard_stats_t *stats, int format, mallard_write_fn
 	return emit_stats(stats, format, &e);
 }
 
-/* emit_write_fd builds the whole report in one static buffer (a
- * JSON line is ~20 KiB with every class in use: too much for the stack of
- * a small thread) and hands it to write() at once. */
-static pthread_mutex_t emit_fd_lock = PTHREAD_MUTEX_INITIALIZER;
+/* emit_write_fd builds the whole report in one static buffer under
+ * snapshot_lock (a JSON line is ~20 KiB with every class in use: too much
+ * for the stack of a small thread) and hands it to write() at once. */
 static mallard_stats_t emit_fd_stats;
 static char emit_fd_buf[64 * 1024];
 
@@ -428,20 +434,20 @@ static void emit_fd_write(void *arg, const char *text, size_t len)
 	}
 }
 
-static int emit_write_fd(int fd, int format, uint32_t trigger)
+MALLARD_INTERNAL int emit_write_fd(int fd, int format, uint32_t trigger)
 {
 	if (fd < 0 || (format != MALLARD_STATS_TEXT && format != MALLARD_STATS_JSON)) {
 		errno = EINVAL;
 		return -1;
 	}
-	pthread_mutex_lock(&emit_fd_lock);
+	pthread_mutex_lock(&snapshot_lock);
 	emit_fd_stats.size = sizeof(emit_fd_stats);
-	stats_get(&emit_fd_stats);
+	snapshot_take(&emit_fd_stats, NULL, SNAPSHOT_FULL);
 	emit_fd_stats.trigger = trigger;
 	emit_fd_t out = {.fd = fd, .error = 0};
 	emitter_t e = {.buf = emit_fd_buf, .cap = sizeof(emit_fd_buf), .fn = emit_fd_write, .arg = &out};
 	emit_stats(&emit_fd_stats, format, &e);
-	pthread_mutex_unlock(&emit_fd_lock);
+	pthread_mutex_unlock(&snapshot_lock);
 	if (out.error) {
 		errno = out.error;
 		return -1;

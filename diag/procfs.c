@@ -4,8 +4,12 @@
  * (/proc/self/maps). Reads with read(2) into stack buffers: no malloc, no
  * stdio, so a snapshot can be taken from anywhere.
  */
+#include "alloc/inspect.h"
+#include "diag/procfs.h"
+
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 /* Reads up to cap-1 bytes of a small /proc file, NUL-terminated; the
@@ -24,14 +28,14 @@ static size_t procfs_read_small(const char *path, char *buf, size_t cap)
 }
 
 /* The process's resident set in bytes (second field of statm, in pages). */
-static uint64_t procfs_rss(void)
+MALLARD_INTERNAL uint64_t procfs_rss(void)
 {
 	char buf[128];
 	if (procfs_read_small("/proc/self/statm", buf, sizeof(buf)) == 0)
 		return 0;
 	char *p = buf;
 	strtoull(p, &p, 10); /* size */
-	return (uint64_t)strtoull(p, NULL, 10) * os_page_size();
+	return (uint64_t)strtoull(p, NULL, 10) * inspect_os_page_size();
 }
 
 /* Lowest address mmap may use (vm.mmap_min_addr), 64 KiB if unreadable. */
@@ -73,7 +77,7 @@ static void procfs_gaps_add(procfs_gaps_t *g, const char *line)
  * gaps between the mappings of /proc/self/maps, from mmap_min_addr to the
  * top of user space (2^47 on x86-64; 4 GiB for a 32-bit process, as on a
  * 64-bit kernel: a 3 GiB kernel split only leaves less). */
-static void procfs_address_space(uint64_t *free_bytes, uint64_t *largest)
+MALLARD_INTERNAL void procfs_address_space(uint64_t *free_bytes, uint64_t *largest)
 {
 	procfs_gaps_t g = {
 		.top = MALLARD_64BIT ? (uint64_t)1 << ADDRESS_BITS : (uint64_t)1 << 32,

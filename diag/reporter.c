@@ -1,18 +1,19 @@
 /*
- * reporter.c - snapshots the environment asks for, read once at start-up:
+ * reporter.c - the snapshots the MALLARD_STATS* options ask for
+ * (alloc/options.c reads them):
  *
  *   MALLARD_STATS=exit            a report when the process exits
- *   MALLARD_STATS_INTERVAL_MS=N   a snapshot every N ms, from a background
- *                                 thread started only when this (or the
- *                                 signal) is set
- *   MALLARD_STATS_SIGNAL=USR2     a snapshot when the signal arrives (USR1
- *                                 or USR2; the handler only posts a
- *                                 semaphore, the thread writes)
+ *   MALLARD_STATS_INTERVAL_MS=N   a snapshot every N ms, from a thread
+ *                                 started only when this (or the signal)
+ *                                 is set
+ *   MALLARD_STATS_SIGNAL=USR2     a snapshot when the signal arrives (the
+ *                                 handler only posts a semaphore, the
+ *                                 thread writes)
  *   MALLARD_STATS_FILE=path       where to ("%p" becomes the pid); appended
  *                                 to; default stderr
  *   MALLARD_STATS_FORMAT=text|json  json: one object per line (NDJSON)
  *
- * A bad value gets one warning line and is ignored. Each snapshot goes out
+ * Each snapshot goes out
  * with one write() (emit_write_fd), so a process killed mid-write
  * leaves at most one truncated last line (emit_write_fd).
  *
@@ -20,7 +21,14 @@
  * the child opens its own file and restarts the thread; otherwise the child
  * reports nothing (one file, one process: mallard-report refuses mixed pids).
  */
+#include "alloc/inspect.h"
+#include "diag/emit.h"
+#include "diag/reporter.h"
+#include "mallard.h"
+
+#include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -28,16 +36,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define REPORTER_INTERVAL_MAX_MS 86400000L
-#define REPORTER_PATH_MAX 512
-
 static struct {
-	bool at_exit;
-	long interval_ms;  /* 0: none */
-	int signo;         /* 0: none */
-	int format;        /* MALLARD_STATS_TEXT or MALLARD_STATS_JSON */
-	char path[REPORTER_PATH_MAX]; /* as given, "%p" not yet expanded; "" = stderr */
 	int fd;            /* -1 until opened */
+	bool started;      /* the options asked for snapshots */
 	bool disabled;     /* a fork child without a file of its own */
 	bool thread_running;
 } reporter = {.fd = -1};
@@ -71,16 +72,16 @@ static bool reporter_expand_path(const char *in, char *out, size_t cap)
 /* Opens the report file (or takes stderr); on failure warns and uses stderr. */
 static void reporter_open(void)
 {
-	if (reporter.path[0] == '\0') {
+	if (options.stats_file[0] == '\0') {
 		reporter.fd = STDERR_FILENO;
 		return;
 	}
-	char path[REPORTER_PATH_MAX + 32];
+	char path[OPTIONS_PATH_MAX + 32];
 	int fd = -1;
-	if (reporter_expand_path(reporter.path, path, sizeof(path)))
+	if (reporter_expand_path(options.stats_file, path, sizeof(path)))
 		fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		report_bad_option("MALLARD_STATS_FILE", reporter.path, "a file that can be opened for appending",
+		report_bad_option("MALLARD_STATS_FILE", options.stats_file, "a file that can be opened for appending",
 				  "stderr");
 		fd = STDERR_FILENO;
 	}
@@ -91,7 +92,7 @@ static void reporter_write(uint32_t trigger)
 {
 	if (reporter.disabled || reporter.fd < 0)
 		return;
-	emit_write_fd(reporter.fd, reporter.format, trigger);
+	emit_write_fd(reporter.fd, options.stats_format, trigger);
 }
 
 static void reporter_on_signal(int signo)
@@ -109,9 +110,9 @@ static void *reporter_thread(void *unused)
 	clock_gettime(CLOCK_REALTIME, &next);
 	for (;;) {
 		struct timespec *deadline = NULL;
-		if (reporter.interval_ms > 0) {
-			next.tv_sec += reporter.interval_ms / 1000;
-			next.tv_nsec += (reporter.interval_ms % 1000) * 1000000L;
+		if (options.stats_interval_ms > 0) {
+			next.tv_sec += options.stats_interval_ms / 1000;
+			next.tv_nsec += (options.stats_interval_ms % 1000) * 1000000L;
 			if (next.tv_nsec >= 1000000000L) {
 				next.tv_sec++;
 				next.tv_nsec -= 1000000000L;
@@ -133,7 +134,7 @@ static void *reporter_thread(void *unused)
 
 static void reporter_start_thread(void)
 {
-	if (reporter.interval_ms == 0 && reporter.signo == 0)
+	if (options.stats_interval_ms == 0 && options.stats_signal == 0)
 		return;
 	pthread_attr_t attr;
 	pthread_t tid;
@@ -143,56 +144,12 @@ static void reporter_start_thread(void)
 	pthread_attr_destroy(&attr);
 }
 
-static void reporter_read_options(void)
+MALLARD_INTERNAL void reporter_fork_child(void)
 {
-	const char *s = getenv("MALLARD_STATS");
-	if (s != NULL) {
-		if (strcmp(s, "exit") == 0)
-			reporter.at_exit = true;
-		else if (*s != '\0')
-			report_bad_option("MALLARD_STATS", s, "exit", "no exit report");
-	}
-	long v = 0;
-	s = getenv("MALLARD_STATS_INTERVAL_MS");
-	if (s != NULL) {
-		if (options_parse_long(s, 1, REPORTER_INTERVAL_MAX_MS, &v))
-			reporter.interval_ms = v;
-		else
-			report_bad_option("MALLARD_STATS_INTERVAL_MS", s, "milliseconds from 1 to 86400000",
-					  "no periodic snapshots");
-	}
-	s = getenv("MALLARD_STATS_SIGNAL");
-	if (s != NULL) {
-		if (strncmp(s, "SIG", 3) == 0)
-			s += 3;
-		if (strcmp(s, "USR1") == 0)
-			reporter.signo = SIGUSR1;
-		else if (strcmp(s, "USR2") == 0)
-			reporter.signo = SIGUSR2;
-		else
-			report_bad_option("MALLARD_STATS_SIGNAL", getenv("MALLARD_STATS_SIGNAL"), "USR1 or USR2", "no signal");
-	}
-	s = getenv("MALLARD_STATS_FORMAT");
-	reporter.format = MALLARD_STATS_TEXT;
-	if (s != NULL) {
-		if (strcmp(s, "json") == 0)
-			reporter.format = MALLARD_STATS_JSON;
-		else if (strcmp(s, "text") != 0)
-			report_bad_option("MALLARD_STATS_FORMAT", s, "text or json", "text");
-	}
-	s = getenv("MALLARD_STATS_FILE");
-	if (s != NULL) {
-		if (strlen(s) < sizeof(reporter.path))
-			strcpy(reporter.path, s);
-		else
-			report_bad_option("MALLARD_STATS_FILE", "(too long)", "a path of at most 511 bytes", "stderr");
-	}
-}
-
-static void reporter_fork_child(void)
-{
+	if (!reporter.started)
+		return;
 	reporter_signalled = 0;
-	if (strstr(reporter.path, "%p") == NULL) {
+	if (strstr(options.stats_file, "%p") == NULL) {
 		reporter.disabled = true;
 		return;
 	}
@@ -204,29 +161,27 @@ static void reporter_fork_child(void)
 		reporter_start_thread();
 }
 
-/* From the library constructor, after the allocator is ready. */
-static void reporter_init(void)
+/* From the diagnostics' constructor, after the allocator is ready. */
+MALLARD_INTERNAL void reporter_start(void)
 {
-	reporter_read_options();
-	if (!reporter.at_exit && reporter.interval_ms == 0 && reporter.signo == 0)
+	if (!options.stats_at_exit && options.stats_interval_ms == 0 && options.stats_signal == 0)
 		return;
+	reporter.started = true;
 	reporter_open();
 	sem_init(&reporter_wake, 0, 0);
-	if (reporter.signo) {
+	if (options.stats_signal) {
 		struct sigaction sa;
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = reporter_on_signal;
 		sa.sa_flags = SA_RESTART;
 		sigemptyset(&sa.sa_mask);
-		sigaction(reporter.signo, &sa, NULL);
+		sigaction(options.stats_signal, &sa, NULL);
 	}
-	pthread_atfork(NULL, NULL, reporter_fork_child);
 	reporter_start_thread();
 }
 
-/* At exit (and dlclose): the exit report. */
-__attribute__((destructor)) static void reporter_at_exit(void)
+MALLARD_INTERNAL void reporter_at_exit(void)
 {
-	if (reporter.at_exit)
+	if (options.stats_at_exit)
 		reporter_write(MALLARD_STATS_TRIGGER_EXIT);
 }

@@ -104,6 +104,23 @@ int mallard_owns(const void *ptr);
 	X(bytes, "usable bytes of the live blocks") \
 	X(mallocs, "blocks allocated since start")
 
+/* Figures derived from a snapshot, defined here once for every reader (the
+ * text writer, mallard-report, the benchmark runner).
+ * X(name, plus, minus, what): name = plus - minus, in bytes, and 0 when
+ * minus is the larger (figures read while other threads allocate may cross
+ * for a moment). plus and minus name a total, or the snapshot's rss. */
+#define MALLARD_STATS_DIFFERENCES(X) \
+	X(stranded, active, allocated, "free blocks stranded in pages in use") \
+	X(retention, committed, active, "free memory not yet given back") \
+	X(not_resident, committed, resident, "committed bytes not in RAM (purged or never touched)") \
+	X(outside_heap, rss, resident, "stacks, code, other mappings and allocators")
+
+/* X(name, part, whole, what): name = 1 - part/whole, a fraction from 0 to 1;
+ * 0 when whole is 0, and part counts as whole when it is the larger. */
+#define MALLARD_STATS_FRACTIONS(X) \
+	X(internal_fragmentation, requested, allocated, "rounding up to size classes") \
+	X(external_fragmentation, allocated, active, "free blocks stranded in pages in use")
+
 #define MALLARD_STATS_DECLARE_FIELD(name, what) uint64_t name;
 
 typedef struct {

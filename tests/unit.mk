@@ -1,4 +1,4 @@
-# Unit tests of the allocator's internals: each includes alloc/unity.c
+# Unit tests of the allocator's internals: each includes lib/unity.c
 # (built without the override, so cmocka keeps glibc's malloc) and reaches
 # the static functions directly, like jemalloc's JET build.
 

@@ -29,7 +29,6 @@ import hashlib
 import json
 import os
 import re
-import subprocess
 import sys
 
 from . import measure
@@ -320,35 +319,62 @@ def record_trace(w, trace_lib, path, out_dir):
 
 # --- mallard's own view ---------------------------------------------------------
 
-# what results.csv calls each figure, from the snapshot's totals
-# (docs/DIAGNOSTICS.md); all in KiB
-FRAG_FIGURES = (
+def report_package(root):
+    """mallard-report's package, diag/mallard_report of the source tree at
+    ROOT (<root>/diag goes on sys.path); Python imports it once per process."""
+    diag = os.path.join(root, "diag")
+    if diag not in sys.path:
+        sys.path.insert(0, diag)
+    import mallard_report
+    return mallard_report
+
+
+# The source tree this runner is part of (bench/runner/ is two levels down).
+_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+# what results.csv calls each figure, which figure of mallard_report.figures
+# (a total, rss, or one derived from them as include/mallard.h defines it),
+# and what it is (docs/DIAGNOSTICS.md); all in KiB
+_FRAG = (
     ("frag_rss_kib", "rss", "the process's resident set"),
     ("frag_live_kib", "allocated", "usable bytes of live blocks"),
     ("frag_requested_kib", "requested", "bytes the live blocks asked for (estimate)"),
-    ("frag_stranded_kib", "active - allocated", "free blocks in pages that hold a live block (external fragmentation)"),
-    ("frag_retained_kib", "committed - active", "free pages not given back yet, segment headers, heap structures (retention)"),
-    ("frag_not_resident_kib", "committed - resident", "committed bytes not in RAM (purged or never touched)"),
-    ("frag_outside_kib", "rss - resident", "outside mallard's heap: interpreter code, stacks, other mappings"),
+    ("frag_stranded_kib", "stranded", "free blocks in pages that hold a live block (external fragmentation)"),
+    ("frag_retained_kib", "retention", "free pages not given back yet, segment headers, heap structures (retention)"),
+    ("frag_not_resident_kib", "not_resident", "committed bytes not in RAM (purged or never touched)"),
+    ("frag_outside_kib", "outside_heap", "outside mallard's heap: interpreter code, stacks, other mappings"),
     ("frag_metadata_kib", "metadata", "segment headers and heap structures (part of retained)"),
 )
+# (metric, how it is computed: "active - allocated", what it is), as report.md lists them
+FRAG_FIGURES = tuple((metric, report_package(_ROOT).formula(name), what) for metric, name, what in _FRAG)
 STATS_INTERVAL_MS = 50
 
 
 def _figures(snap):
-    t = snap["totals"]
-    v = {"rss": snap["rss"], "allocated": t["allocated"], "requested": t["requested"],
-         "active - allocated": t["active"] - t["allocated"],
-         "committed - active": t["committed"] - t["active"],
-         "committed - resident": t["committed"] - t["resident"],
-         "rss - resident": snap["rss"] - t["resident"], "metadata": t["metadata"]}
-    return [(metric, v[expr] / 1024) for metric, expr, _ in FRAG_FIGURES]
+    """(metric, KiB) of FRAG_FIGURES for SNAP (a snapshot as read_snapshots
+    returns it, or as libmallard wrote it)."""
+    v = report_package(_ROOT).snapshot_figures(snap)
+    return [(metric, v[name] / 1024) for metric, name, _ in _FRAG]
 
 
 def end_snapshot(root, path):
     """The snapshot that shows the heap at the end of the work: mallard-report's
     summary (the last snapshot, the exit teardown left out), else the last
     interval snapshot. Returns (snapshot dict, how it was chosen)."""
+    mr = report_package(root)
+    try:
+        report = mr.analyse(path, *mr.read_snapshots(path))
+    except Exception as err:  # as mallard-report itself: no file stops the run
+        s, note = last_interval_snapshot(path)
+        return s, f"{note} (mallard-report: {err})"
+    s = report["snapshots"][-1]
+    return s, (f"the last snapshot before the exit teardown (mallard-report), "
+               f"{(s['uptime_ms'] or 0) / 1000:.2f} s after start, {len(report['all_snapshots'])} snapshots")
+
+
+def last_interval_snapshot(path):
+    """For snapshots mallard-report cannot read (a line it rejects): the last
+    line that parses and is no exit report, else the last one."""
     snaps = []
     with open(path) as f:
         for line in f:
@@ -358,19 +384,9 @@ def end_snapshot(root, path):
                     snaps.append(json.loads(line))
                 except ValueError:
                     pass
+    snaps = [s for s in snaps if isinstance(s, dict)]
     if not snaps:
         raise ValueError(f"{path}: no snapshot")
-    report = os.path.join(root, "diag", "mallard-report.py")
-    try:
-        p = subprocess.run([sys.executable, report, "--json", path], capture_output=True, text=True, timeout=120)
-        # 3: the report is there, its verdict undecided (the summary holds)
-        summary = json.loads(p.stdout)["summary"] if p.returncode in (0, 3) else None
-    except (OSError, ValueError, KeyError, subprocess.TimeoutExpired):
-        summary = None
-    if summary and "totals" in summary:
-        for s in snaps:
-            if s.get("time_ms") == summary.get("time_ms"):
-                return s, f"the last snapshot before the exit teardown (mallard-report), {s.get('uptime_ms', 0) / 1000:.2f} s after start, {len(snaps)} snapshots"
     inner = [s for s in snaps if s.get("trigger") != "exit"] or snaps
     s = inner[-1]
     return s, f"the last interval snapshot, {s.get('uptime_ms', 0) / 1000:.2f} s after start"

@@ -1,7 +1,8 @@
 """check_units - checks of bench/run's arithmetic that time nothing:
 median, quantile, ratio, geometric mean, the per-group geometric means of a
 synthetic results table, the regular-expression escape for Google
-Benchmark's filter, and that a chart is well-formed XML.
+Benchmark's filter, that a chart is well-formed XML, and that bench/lib.sh
+reads the allocators and word sizes that discover does.
 
     python3 bench/runner/check_units.py     (exit 0, or the failed check)
 
@@ -10,13 +11,16 @@ Run by bench/run-selftest.sh (make check).
 
 import math
 import os
+import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from runner import benchmarks, report, stats, svg  # noqa: E402
+from runner import benchmarks, discover, report, stats, svg  # noqa: E402
+
+LIB_SH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib.sh")
 
 
 def close(a, b):
@@ -70,7 +74,27 @@ def main():
     root = ET.fromstring(doc)
     bars = [e for e in root.iter("{http://www.w3.org/2000/svg}rect") if e.find("{http://www.w3.org/2000/svg}title") is not None]
     assert len(bars) == 3, len(bars)
+    check_peers()
     print("check_units: all checks passed")
+
+
+def lib_sh(command, *args):
+    """The stdout of COMMAND (a bash line) after sourcing bench/lib.sh."""
+    return subprocess.run(["bash", "-c", '. "$0"; ' + command, LIB_SH] + list(args),
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+def check_peers():
+    assert discover.ALLOCATORS[0] == "glibc" and discover.ALLOCATORS[-1] == "mallard", discover.ALLOCATORS
+    assert discover.allocator_path("glibc", 64, "/b") == ""
+    assert discover.allocator_path("jemalloc", 32, "/b") == "/usr/lib/i386-linux-gnu/libjemalloc.so.2"
+    assert discover.allocator_path("mallard", 64, "/b") == "/b/.libs/libmallard.so"
+    assert discover.allocator_path("mallard", 64, "/b", "/x/libmallard.so") == "/x/libmallard.so"
+    assert lib_sh("bench_allocators") == ",".join(discover.ALLOCATORS)
+    assert lib_sh("bench_peer_of libjemalloc2") == "jemalloc"
+    py = os.path.realpath(sys.executable)
+    assert lib_sh('elf_bits "$1"', py) == str(discover.elf_bits(py)) != "None"
+    assert lib_sh('elf_bits "$1"', __file__) == "" and discover.elf_bits(__file__) is None
 
 
 if __name__ == "__main__":

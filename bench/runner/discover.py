@@ -1,8 +1,9 @@
 """discover - where the things bench/run measures are, and what machine it is.
 
-- the build directory (holding bench/churn of the wanted word size, like
-  bench/compare finds it), and the programs in it;
-- the allocator libraries (Debian's packages, 64- or 32-bit);
+- the build directory (holding bench/churn, or the program a shell script
+  of bench/ runs, of the wanted word size), and the programs in it;
+- the allocator libraries (bench/peers.tsv: Debian's packages, 64- or
+  32-bit, and libmallard);
 - the interpreters: /usr/bin/python3 and lua5.4, or for --m32 the i386
   ones tests/setup-i386-programs.sh unpacks into BUILD/i386-programs;
 - the machine, the packages and the commit, for the report.
@@ -21,18 +22,27 @@ class RunnerError(Exception):
     """A setup problem: bench/run prints the message on one line, exit 2."""
 
 
-ALLOCATORS = ("glibc", "jemalloc", "mimalloc", "tcmalloc", "mallard")
-
-# Debian's sonames, in /usr/lib/<multiarch>/
-PEER_LIBS = {
-    "jemalloc": "libjemalloc.so.2",
-    "mimalloc": "libmimalloc.so.2",
-    "tcmalloc": "libtcmalloc_minimal.so.4",
-}
 MULTIARCH = {64: "x86_64-linux-gnu", 32: "i386-linux-gnu"}
+PEERS_TSV = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "peers.tsv")
 
-# build directories tried, in order, under the source tree (bench/compare's
-# list, plus the short names)
+
+def _read_peers(path):
+    """{allocator: (Debian package or None, library template or None)}, in
+    the file's order."""
+    peers = {}
+    with open(path) as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                name, package, library = line.rstrip("\n").split("\t")
+                peers[name] = (None if package == "-" else package, None if library == "-" else library)
+    return peers
+
+
+PEERS = _read_peers(PEERS_TSV)
+ALLOCATORS = tuple(PEERS)
+
+# build directories tried, in order, under the source tree (after the
+# current directory)
 BUILD_DIRS = ("build", "build{bits}", "build-bench", "build64", "build32",
               "b{bits}", "b64", "b32", ".")
 
@@ -49,54 +59,80 @@ def elf_bits(path):
     return {1: 32, 2: 64}.get(head[4])
 
 
-def _is_build(d, bits):
-    return elf_bits(os.path.join(d, "bench", "churn")) == bits
+def _is_build(d, bits, program):
+    return elf_bits(os.path.join(d, "bench", program)) == bits
 
 
-def find_build(root, bits, given):
-    """The build directory (absolute): GIVEN, or the current directory, or
-    the first of BUILD_DIRS under ROOT, whose bench/churn is a BITS-bit
-    program."""
+def _check_given_build(given, bits, program, flag32):
+    d = os.path.abspath(given)
+    if not os.path.isdir(d):
+        raise RunnerError(f"--build {given}: no such directory")
+    prog = os.path.join(d, "bench", program)
+    if not os.path.exists(prog):
+        raise RunnerError(f"{prog} not found: not a build directory, or not built yet (run make there)")
+    if not _is_build(d, bits, program):
+        raise RunnerError(f"{prog} is not a {bits}-bit program"
+                          + (f" ({flag32} needs the 32-bit build)" if bits == 32 else f" (pass {flag32} for a 32-bit build)"))
+    return d
+
+
+def find_build(root, bits, given, program="churn", lib=None, flag32="--m32"):
+    """The build directory (absolute) whose bench/PROGRAM is a BITS-bit
+    program: GIVEN; else the one LIB (a libmallard.so in BUILD/.libs) was
+    built in; else the current directory, or the first of BUILD_DIRS under
+    ROOT."""
     if given:
-        d = os.path.abspath(given)
-        if not os.path.isdir(d):
-            raise RunnerError(f"--build {given}: no such directory")
-        churn = os.path.join(d, "bench", "churn")
-        if not os.path.exists(churn):
-            raise RunnerError(f"{churn} not found: not a build directory, or not built yet (run make there)")
-        if not _is_build(d, bits):
-            raise RunnerError(f"{churn} is not a {bits}-bit program"
-                              + (" (--m32 needs the 32-bit build)" if bits == 32 else " (pass --m32 for a 32-bit build)"))
-        return d
-    if _is_build(os.getcwd(), bits):
-        return os.getcwd()
-    for name in BUILD_DIRS:
-        d = os.path.join(root, name.format(bits=bits))
-        if _is_build(d, bits):
+        return _check_given_build(given, bits, program, flag32)
+    tried = [os.getcwd()] + [os.path.join(root, n.format(bits=bits)) for n in BUILD_DIRS]
+    if lib and os.path.basename(os.path.dirname(lib)) == ".libs":
+        tried.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(lib))))
+    for d in tried:
+        if _is_build(d, bits, program):
             return os.path.normpath(d)
-    raise RunnerError(f"no {bits}-bit build with bench/churn under {root}; build first (see quickstart) or pass --build DIR")
+    raise RunnerError(f"no {bits}-bit build with bench/{program} under {root}; build first (see quickstart) "
+                      "or pass --build DIR")
 
 
-def allocator_libs(bits, build, wanted):
+def allocator_path(name, bits, build, mallard_lib=None):
+    """The library to preload for allocator NAME ('' for none)."""
+    if name == "mallard" and mallard_lib:
+        return mallard_lib
+    template = PEERS[name][1]
+    return template.format(multiarch=MULTIARCH[bits], build=build) if template else ""
+
+
+def unusable(path, bits):
+    """Why the library PATH cannot be preloaded into a BITS-bit program, or None."""
+    if not os.path.exists(path):
+        return "not found"
+    if elf_bits(path) != bits:
+        return f"is not a {bits}-bit library"
+    return None
+
+
+def stub_warning(lib):
+    """A warning when LIB defines no malloc (the 'mallard' figures would be
+    glibc's), else None."""
+    out = _cmd(["nm", "-D", "--defined-only", lib])
+    if out is None or any(line.split()[2:3] == ["malloc"] for line in out.splitlines()):
+        return None
+    return f"{lib} does not define malloc (still the stub?): the 'mallard' figures are glibc's"
+
+
+def allocator_libs(bits, build, wanted, mallard_lib=None):
     """{name: library path ('' for glibc)} for the allocators of WANTED that
     are there, in WANTED's order, and a list of warnings for the others."""
     libs, warnings = {}, []
-    sysdir = os.path.join("/usr/lib", MULTIARCH[bits])
     for name in wanted:
-        if name == "glibc":
-            libs[name] = ""
+        path = allocator_path(name, bits, build, mallard_lib)
+        why = unusable(path, bits) if path else None
+        if why:
+            warnings.append(f"{name}: {path} {why} - skipped")
             continue
-        if name == "mallard":
-            path = os.path.join(build, ".libs", "libmallard.so")
-        else:
-            path = os.path.join(sysdir, PEER_LIBS[name])
-        if not os.path.exists(path):
-            warnings.append(f"{name}: {path} not found - skipped")
-            continue
-        if elf_bits(path) != bits:
-            warnings.append(f"{name}: {path} is not a {bits}-bit library - skipped")
-            continue
-        libs[name] = os.path.realpath(path)
+        libs[name] = os.path.realpath(path) if path else ""
+    stub = stub_warning(libs["mallard"]) if libs.get("mallard") else None
+    if stub:
+        warnings.append(stub)
     return libs, warnings
 
 
@@ -136,9 +172,10 @@ def _ask(interp, argv):
     return (p.stdout + p.stderr).strip(), None
 
 
-def interpreters(bits, build):
+def interpreters(bits, build, python=None):
     """{'python': Interpreter, 'lua': Interpreter}, as
-    bench/workloads/check-workloads.sh finds them."""
+    bench/workloads/check-workloads.sh finds them; PYTHON (bench/run
+    --python) before any of them."""
     res = {}
     if bits == 32:
         i386 = os.environ.get("MALLARD_I386_PROGRAMS") or os.path.join(build, "i386-programs")
@@ -158,6 +195,8 @@ def interpreters(bits, build):
         res["python"] = Interpreter("python", py) if py else Interpreter("python", why="python3 is not installed")
         lua = os.environ.get("LUA") or shutil.which("lua5.4")
         res["lua"] = Interpreter("lua", lua) if lua else Interpreter("lua", why="lua5.4 is not installed (apt-get install lua5.4)")
+    if python and python != res["python"].path:
+        res["python"] = Interpreter("python", python)
     for it in res.values():
         _probe(it, bits)
     return res

@@ -36,6 +36,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from runner import svg  # noqa: E402
+from runner.discover import ALLOCATORS  # noqa: E402
 
 PROG = "purge_report"
 MODES = ("churn", "idle", "quiet", "blocked", "remote", "exit")
@@ -56,7 +57,6 @@ MODE_SHORT = {
     "remote": "remote: freed by a thread that exited; the owner sleeps",
     "exit": "exit: the owner thread exited",
 }
-ALLOCATORS = ("glibc", "jemalloc", "mimalloc", "tcmalloc", "mallard")
 SAMPLE_MS = 100
 DEFAULT_DELAY_MS = 100
 

@@ -228,179 +228,169 @@ def summary_md(an, chart_names):
 
 
 def report_md(an, chart_names):
+    """report.md: one function per section, in the order they appear."""
+    sections = (_md_intro(an), _md_problems(an.meta), _md_machine(an.meta), _md_summary(an, chart_names),
+                _md_results(an), _md_frag(an), _md_traces(an.meta), _md_checksums(an.meta), _md_files())
+    return "\n".join(line for s in sections for line in s) + "\n"
+
+
+def _md_intro(an):
     meta = an.meta
-    L = []
-    L.append(f"# Allocator benchmarks, {meta['bits']}-bit, {meta['date']}")
-    L.append("")
-    L.append(f"`bench/run {meta['args']}` took {meta.get('duration_s', 0) / 60:.1f} min. "
-             + (cpython_how(meta) if meta.get("cpython") else
-                "Every benchmark runs one binary under each allocator, swapped in by "
-                "`LD_PRELOAD` (glibc: nothing preloaded). ")
-             + f"{meta['reps']} counted repetitions after one "
-             "warm-up that is not counted; within a repetition the allocators alternate, the first "
-             "one rotating from repetition to repetition, so slow drifts of the machine hit all alike. "
-             "Cells: median (min\u2013max) over the repetitions.")
-    L.append("")
-    L.append(CONVENTION + " Time is wall-clock time for the churn and interpreter runs, "
-             "`ns_per_op` for the replays and real time per iteration for the micro-benchmarks; "
-             "peak RSS is the process's high-water mark (`VmHWM`/`ru_maxrss`).")
-    L.append("")
-    problems = meta.get("mismatches", []) + meta.get("failures", []) + meta.get("gbench_errors", [])
-    if problems:
-        L.append("## Problems")
-        L.append("")
-    if meta.get("mismatches") or meta.get("failures"):
-        for m in meta.get("mismatches", []):
-            L.append(f"- **CHECKSUM MISMATCH** {m}")
-        for m in meta.get("failures", []):
-            L.append(f"- **failed** {m}")
-        L.append("")
-    if meta.get("gbench_errors"):
-        L.append("Micro-benchmarks that reported an error (Google Benchmark's `SkipWithError`: "
-                 "no time for that allocator):")
-        L.append("")
-        for m in meta["gbench_errors"]:
-            L.append(f"- {m}")
-        L.append("")
-    L.append("## Machine")
-    L.append("")
-    L.append("| | |")
-    L.append("|---|---|")
-    for k, v in meta["machine"]:
-        L.append(f"| {k} | {v.replace('|', '/')} |")
+    how = (cpython_how(meta) if meta.get("cpython") else
+           "Every benchmark runs one binary under each allocator, swapped in by "
+           "`LD_PRELOAD` (glibc: nothing preloaded). ")
+    return [f"# Allocator benchmarks, {meta['bits']}-bit, {meta['date']}", "",
+            f"`bench/run {meta['args']}` took {meta.get('duration_s', 0) / 60:.1f} min. " + how
+            + f"{meta['reps']} counted repetitions after one "
+            "warm-up that is not counted; within a repetition the allocators alternate, the first "
+            "one rotating from repetition to repetition, so slow drifts of the machine hit all alike. "
+            "Cells: median (min\u2013max) over the repetitions.", "",
+            CONVENTION + " Time is wall-clock time for the churn and interpreter runs, "
+            "`ns_per_op` for the replays and real time per iteration for the micro-benchmarks; "
+            "peak RSS is the process's high-water mark (`VmHWM`/`ru_maxrss`).", ""]
+
+
+def _md_problems(meta):
+    failed = [f"- **CHECKSUM MISMATCH** {m}" for m in meta.get("mismatches", [])]
+    failed += [f"- **failed** {m}" for m in meta.get("failures", [])]
+    errors = meta.get("gbench_errors", [])
+    L = ["## Problems", ""] if failed or errors else []
+    if failed:
+        L += failed + [""]
+    if errors:
+        L += ["Micro-benchmarks that reported an error (Google Benchmark's `SkipWithError`: "
+              "no time for that allocator):", ""] + [f"- {m}" for m in errors] + [""]
+    return L
+
+
+def _md_machine(meta):
+    L = ["## Machine", "", "| | |", "|---|---|"]
+    L += [f"| {k} | {v.replace('|', '/')} |" for k, v in meta["machine"]]
     if meta.get("loadavg_end"):
         L.append(f"| load average at end | {meta['loadavg_end']} |")
     L.append("")
     if meta.get("warnings"):
-        L.append("Left out or noted:")
-        L.append("")
-        for w in meta["warnings"]:
-            L.append(f"- {w}")
-        L.append("")
-    L.append("## Summary")
-    L.append("")
+        L += ["Left out or noted:", ""] + [f"- {w}" for w in meta["warnings"]] + [""]
+    return L
+
+
+def _md_summary(an, chart_names):
     if not an.has_mallard:
-        L.append("mallard was not measured: no ratios.")
-        L.append("")
-    else:
-        L.append("Geometric mean of the per-benchmark ratios (the number of benchmarks in "
-                 "parentheses; *all* counts every benchmark once, *groups equal* is the "
-                 "geometric mean of the group means).")
-        L.append("")
-        L += geomean_table_md(an, "time") + [""] + geomean_table_md(an, "rss") + [""]
-        for c in chart_names:
-            L.append(f"![{c[:-4].replace('_', ' ')}]({c})")
-        L.append("")
-    L.append("## Results per benchmark")
+        return ["## Summary", "", "mallard was not measured: no ratios.", ""]
+    return (["## Summary", "",
+             "Geometric mean of the per-benchmark ratios (the number of benchmarks in "
+             "parentheses; *all* counts every benchmark once, *groups equal* is the "
+             "geometric mean of the group means).", ""]
+            + geomean_table_md(an, "time") + [""] + geomean_table_md(an, "rss") + [""]
+            + [f"![{c[:-4].replace('_', ' ')}]({c})" for c in chart_names] + [""])
+
+
+def _md_results(an):
+    L = ["## Results per benchmark"]
     for g in an.groups_present():
-        L.append("")
-        L.append(f"### {GROUP_TITLES[g]}")
-        L.append("")
-        L.append("| benchmark | allocator | time | spread | peak RSS | spread | runs | time ratio | RSS ratio |")
-        L.append("|---|---|---|---|---|---|---|---|---|")
+        L += ["", f"### {GROUP_TITLES[g]}", "",
+              "| benchmark | allocator | time | spread | peak RSS | spread | runs | time ratio | RSS ratio |",
+              "|---|---|---|---|---|---|---|---|---|"]
         for b in an.benches:
-            if b["group"] != g:
-                continue
-            tm, rm = b["time_metric"], b["rss_metric"]
-            first = True
-            for a in an.allocs:
-                tc, rc = an.cell(b["name"], a, tm), an.cell(b["name"], a, rm)
-                if not tc and not rc:
-                    if first:
-                        L.append(f"| `{b['name']}` | {a} | no result | | | | 0 | | |")
-                        first = False
-                    else:
-                        L.append(f"| | {a} | no result | | | | 0 | | |")
-                    continue
-                runs = (tc or rc)[3]
-                if a == "mallard":
-                    tr = "1 (ref)" if tc else "-"
-                    rr = "1 (ref)" if rc else "-"
-                else:
-                    tr, rr = fmt_ratio(an.ratio(b["name"], a, tm)), fmt_ratio(an.ratio(b["name"], a, rm))
-                name = f"`{b['name']}`" if first else ""
-                first = False
-                L.append(f"| {name} | {a} | {fmt_value(tm, tc and tc[0]) if tm else '-'} | "
-                         f"{fmt_spread(tm, tc) if tm else ''} | {fmt_value(rm, rc and rc[0]) if rm else '-'} | "
-                         f"{fmt_spread(rm, rc) if rm else ''} | {runs} | {tr} | {rr} |")
-        L.append("")
-        descs = {b["desc"]: b["name"] for b in an.benches if b["group"] == g}
-        if g == "micro":
-            L.append("Commands: " + "; ".join(f"`{'gb/*' if n != benchmarks.GB_PROCESS else n}`: {d}"
-                                              for d, n in descs.items())
-                     + "; one process per allocator and repetition runs them all."
-                     + (f" Google Benchmark's library says it was built as: {meta['gbench_build_type']}."
-                        if meta.get("gbench_build_type") else ""))
-        else:
-            L.append("Commands: " + "; ".join(f"`{n}`: {d}" for d, n in descs.items()) + ".")
+            if b["group"] == g:
+                L += [_md_bench_row(an, b, a, f"`{b['name']}`" if i == 0 else "")
+                      for i, a in enumerate(an.allocs)]
+        L += ["", _md_commands(an, g)]
+    return L
+
+
+def _md_bench_row(an, b, alloc, name):
+    """The row of allocator ALLOC for benchmark B; NAME only in its first."""
+    tm, rm = b["time_metric"], b["rss_metric"]
+    tc, rc = an.cell(b["name"], alloc, tm), an.cell(b["name"], alloc, rm)
+    if not tc and not rc:
+        return f"| {name} | {alloc} | no result | | | | 0 | | |" if name else \
+            f"| | {alloc} | no result | | | | 0 | | |"
+    if alloc == "mallard":
+        tr, rr = ("1 (ref)" if tc else "-"), ("1 (ref)" if rc else "-")
+    else:
+        tr, rr = fmt_ratio(an.ratio(b["name"], alloc, tm)), fmt_ratio(an.ratio(b["name"], alloc, rm))
+    return (f"| {name} | {alloc} | {fmt_value(tm, tc and tc[0]) if tm else '-'} | "
+            f"{fmt_spread(tm, tc) if tm else ''} | {fmt_value(rm, rc and rc[0]) if rm else '-'} | "
+            f"{fmt_spread(rm, rc) if rm else ''} | {(tc or rc)[3]} | {tr} | {rr} |")
+
+
+def _md_commands(an, g):
+    descs = {b["desc"]: b["name"] for b in an.benches if b["group"] == g}
+    if g != "micro":
+        return "Commands: " + "; ".join(f"`{n}`: {d}" for d, n in descs.items()) + "."
+    build_type = an.meta.get("gbench_build_type")
+    return ("Commands: " + "; ".join(f"`{'gb/*' if n != benchmarks.GB_PROCESS else n}`: {d}"
+                                     for d, n in descs.items())
+            + "; one process per allocator and repetition runs them all."
+            + (f" Google Benchmark's library says it was built as: {build_type}." if build_type else ""))
+
+
+def _md_frag(an):
     frag = [b for b in an.benches if b["group"] in ("interpreter", "cpython")
             and an.cell(b["name"], "mallard", "frag_rss_kib")]
-    if frag:
-        L.append("")
-        L.append("## Where mallard's bytes were at the end")
-        L.append("")
-        L.append("One more run of each interpreter workload under mallard with "
-                 f"`MALLARD_STATS=exit MALLARD_STATS_INTERVAL_MS={benchmarks.STATS_INTERVAL_MS} "
-                 "MALLARD_STATS_FORMAT=json`; the figures are those of the last snapshot before the "
-                 "interpreter tore its heap down at exit (`mallard-report`'s choice; the exit report "
-                 "itself shows an almost empty heap). MiB. rss = live + stranded + retained "
-                 "\u2212 not resident + outside; metadata is part of retained; external "
-                 "fragmentation = stranded / (live + stranded). Definitions: docs/DIAGNOSTICS.md.")
-        L.append("")
-        cols = benchmarks.FRAG_FIGURES
-        L.append("| workload | " + " | ".join(c[0][5:-4].replace("_", " ") for c in cols)
-                 + " | external fragmentation |")
-        L.append("|---" * (len(cols) + 2) + "|")
-        for b in frag:
-            vals = [an.cell(b["name"], "mallard", c[0]) for c in cols]
-            live, stranded = vals[1], vals[3]
-            ext = "-"
-            if live and stranded and live[0] + stranded[0] > 0:
-                ext = f"{stranded[0] / (live[0] + stranded[0]) * 100:.0f} %"
-            L.append(f"| `{b['name']}` | " + " | ".join(f"{v[0] / 1024:.1f}" if v else "-" for v in vals)
-                     + f" | {ext} |")
-        L.append("")
-        for metric, expr, what in cols:
-            L.append(f"- *{metric[5:-4].replace('_', ' ')}* (`{metric}`): {expr} \u2014 {what}")
-        notes = meta.get("frag_notes", {})
-        if notes:
-            L.append("")
-            L.append("Snapshot used: " + "; ".join(f"`{k}`: {v}" for k, v in notes.items()) + ".")
-    if meta.get("traces"):
-        L.append("")
-        L.append("## Traces")
-        L.append("")
-        L.append("Recorded once per workload under glibc with `libmallard-trace.so`, kept in "
-                 f"`{meta.get('trace_dir', '')}` (reused while the workload, its interpreter and "
-                 "the scale are the same).")
-        L.append("")
-        L.append("| workload | file | size | operations |")
-        L.append("|---|---|---|---|")
-        for t in meta["traces"]:
-            L.append(f"| `{t['workload']}` | {os.path.basename(t['path'])} | "
-                     f"{t['size'] / 1048576:.1f} MiB | {t.get('ops') or '-'} |")
-        L.append(f"\nTotal: {sum(t['size'] for t in meta['traces']) / 1048576:.0f} MiB.")
-    if meta.get("checksums"):
-        L.append("")
-        L.append("## Checksums")
-        L.append("")
-        L.append("Every run of a workload must print the same checksum, whatever the allocator "
-                 "(and in the trace recording and the mallard statistics runs).")
-        L.append("")
-        L.append("| benchmark | checksum (replays: operations) | runs |")
-        L.append("|---|---|---|")
-        for name, sums in meta["checksums"].items():
-            for s, who in sums.items():
-                L.append(f"| `{name}` | {s} | {', '.join(sorted(set(who)))} ({len(who)}) |")
-    L.append("")
-    L.append("## Files")
-    L.append("")
-    L.append("`results.csv` (`benchmark,allocator,bits,metric,value,rep`: one row per measured "
-             "figure of each counted run; `frag_*` rows are the mallard statistics run), "
-             "`meta.json` (what this report is written from: `bench/run --report DIR` writes it again), "
-             "`logs/` (each run's command and output), `gbench/` (Google Benchmark's JSON), "
-             "`mallard-stats/` (the snapshots).")
-    return "\n".join(L) + "\n"
+    if not frag:
+        return []
+    cols = benchmarks.FRAG_FIGURES
+    L = ["", "## Where mallard's bytes were at the end", "",
+         "One more run of each interpreter workload under mallard with "
+         f"`MALLARD_STATS=exit MALLARD_STATS_INTERVAL_MS={benchmarks.STATS_INTERVAL_MS} "
+         "MALLARD_STATS_FORMAT=json`; the figures are those of the last snapshot before the "
+         "interpreter tore its heap down at exit (`mallard-report`'s choice; the exit report "
+         "itself shows an almost empty heap). MiB. rss = live + stranded + retained "
+         "\u2212 not resident + outside; metadata is part of retained; external "
+         "fragmentation = stranded / (live + stranded). Definitions: docs/DIAGNOSTICS.md.", "",
+         "| workload | " + " | ".join(c[0][5:-4].replace("_", " ") for c in cols) + " | external fragmentation |",
+         "|---" * (len(cols) + 2) + "|"]
+    L += [_md_frag_row(an, b, cols) for b in frag] + [""]
+    L += [f"- *{metric[5:-4].replace('_', ' ')}* (`{metric}`): {expr} \u2014 {what}" for metric, expr, what in cols]
+    notes = an.meta.get("frag_notes", {})
+    if notes:
+        L += ["", "Snapshot used: " + "; ".join(f"`{k}`: {v}" for k, v in notes.items()) + "."]
+    return L
+
+
+def _md_frag_row(an, b, cols):
+    vals = [an.cell(b["name"], "mallard", c[0]) for c in cols]
+    live, stranded = vals[1], vals[3]
+    ext = "-"
+    if live and stranded and live[0] + stranded[0] > 0:
+        ext = f"{stranded[0] / (live[0] + stranded[0]) * 100:.0f} %"
+    return f"| `{b['name']}` | " + " | ".join(f"{v[0] / 1024:.1f}" if v else "-" for v in vals) + f" | {ext} |"
+
+
+def _md_traces(meta):
+    traces = meta.get("traces")
+    if not traces:
+        return []
+    return (["", "## Traces", "",
+             "Recorded once per workload under glibc with `libmallard-trace.so`, kept in "
+             f"`{meta.get('trace_dir', '')}` (reused while the workload, its interpreter and "
+             "the scale are the same).", "",
+             "| workload | file | size | operations |", "|---|---|---|---|"]
+            + [f"| `{t['workload']}` | {os.path.basename(t['path'])} | "
+               f"{t['size'] / 1048576:.1f} MiB | {t.get('ops') or '-'} |" for t in traces]
+            + [f"\nTotal: {sum(t['size'] for t in traces) / 1048576:.0f} MiB."])
+
+
+def _md_checksums(meta):
+    if not meta.get("checksums"):
+        return []
+    return (["", "## Checksums", "",
+             "Every run of a workload must print the same checksum, whatever the allocator "
+             "(and in the trace recording and the mallard statistics runs).", "",
+             "| benchmark | checksum (replays: operations) | runs |", "|---|---|---|"]
+            + [f"| `{name}` | {s} | {', '.join(sorted(set(who)))} ({len(who)}) |"
+               for name, sums in meta["checksums"].items() for s, who in sums.items()])
+
+
+def _md_files():
+    return ["", "## Files", "",
+            "`results.csv` (`benchmark,allocator,bits,metric,value,rep`: one row per measured "
+            "figure of each counted run; `frag_*` rows are the mallard statistics run), "
+            "`meta.json` (what this report is written from: `bench/run --report DIR` writes it again), "
+            "`logs/` (each run's command and output), `gbench/` (Google Benchmark's JSON), "
+            "`mallard-stats/` (the snapshots)."]
 
 
 def gbench_errors(out_dir):

@@ -26,6 +26,7 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/preload/common.sh"
 
 wl_dir=$top_srcdir/bench/workloads
+pyprobe=$top_srcdir/bench/pyprobe.py
 scale=0.05
 
 PYTHONMALLOC=malloc
@@ -95,7 +96,7 @@ done
 # shellcheck disable=SC2086 # file names from the glob above, no spaces
 set -- $workloads
 tap_plan $(($# * 2 + 2))
-[ -n "$python" ] && tap_note "python: $("$python" -c 'import sys; print(sys.executable, sys.version.split()[0], 64 if sys.maxsize > 2**32 else 32, "bit")')"
+[ -n "$python" ] && tap_note "python: $("$python" "$pyprobe" info)"
 [ -n "$lua" ] && tap_note "lua: $lua ($("$lua" -e 'print(_VERSION .. ", " .. string.packsize("T") * 8 .. "-bit")'))"
 tap_note "mallard: $MALLARD_LIB ($with_mallard)"
 
@@ -110,7 +111,7 @@ loaded() {
     fi
 }
 if [ -n "$python" ]; then
-    loaded "python3 (PYTHONMALLOC=malloc)" "$python" -c 'import json; json.dumps(list(range(1000)))'
+    loaded "python3 (PYTHONMALLOC=malloc)" "$python" "$pyprobe" json
 else
     tap_skip "python3: mallard is loaded" "$python_why"
 fi

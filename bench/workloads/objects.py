@@ -6,7 +6,7 @@ through the allocator under LD_PRELOAD):
 
     PYTHONMALLOC=malloc LD_PRELOAD=.../libmallard.so python3 objects.py [--scale F]
 
-(a bare SCALE works too: `objects.py 0.5`, as bench/compare calls it).
+(a bare SCALE works too: `objects.py 0.5`, as bench/smoke.sh calls it).
 What it does, in rounds (the scale multiplies the number of rounds, default 1.0):
 small classes with and without __slots__, dicts of records, lists that grow
 and get sorted, string formatting/splitting/joining, json dumps and loads,

@@ -126,7 +126,7 @@ void stress_init(const char *program, unsigned watchdog_s)
     mallard_free(probe);
     if (!mallard_active) {
         printf("# %s: mallard_owns(mallard_malloc(64)) is 0, so the library is a stand-in "
-               "(alloc/unity.c stub?): ownership checks are off\n", program);
+               "(lib/unity.c stub?): ownership checks are off\n", program);
     } else {
         void *m = malloc(64);
         if (!mallard_owns(m))

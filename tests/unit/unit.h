@@ -1,5 +1,5 @@
 /*
- * unit.h - the allocator's internals for unit tests: alloc/unity.c built
+ * unit.h - the allocator's internals for unit tests: lib/unity.c built
  * without the override (malloc stays glibc's, cmocka uses it) and with the
  * debug walkers (page_is_valid, segment_is_valid).
  */
@@ -8,7 +8,7 @@
 
 #define MALLARD_NO_OVERRIDE 1
 #define MALLARD_DEBUG 1
-#include "alloc/unity.c"
+#include "lib/unity.c"
 
 #include <setjmp.h>
 #include <stdarg.h>

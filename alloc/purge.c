@@ -1,0 +1,107 @@
+/*
+ * purge.c - giving free slices back to the OS: a segment's dirty slices
+ * when their purge time has come (purge_delay_ms after the first of them
+ * was freed), and a segment left with no slice in use goes back to the
+ * segment cache or is unmapped (segment_release).
+ *
+ * Every purge runs under the heap's slice_lock: taken by the owner
+ * on its maintenance, by the background thread, or by another thread's
+ * malloc_trim or idle-heap sweep (trylock: an owner in a span operation is
+ * not idle).
+ */
+#include "alloc/internal.h"
+#include "alloc/locate.h"
+#include "alloc/os.h"
+#include "alloc/purge.h"
+#include "alloc/segment.h"
+
+/* Gives the physical memory of free dirty slices back, run by run. */
+MALLARD_INTERNAL void purge_segment_dirty(segment_t *seg)
+{
+	uint64_t todo = seg->dirty_mask & seg->free_mask;
+	size_t ps = os_page_size();
+	while (todo) {
+		unsigned first = (unsigned)__builtin_ctzll(todo);
+		unsigned last = first;
+		while (last + 1 < SLICES_PER_SEGMENT && (todo >> (last + 1) & 1))
+			last++;
+		uintptr_t start = (uintptr_t)segment_slice_start(seg, first);
+		start = (start + ps - 1) & ~(uintptr_t)(ps - 1);
+		uintptr_t end = (uintptr_t)seg + (size_t)(last + 1) * SLICE_SIZE;
+		if (end > start)
+			os_purge((void *)start, end - start);
+		uint64_t run = (last - first + 1 == 64) ? ~(uint64_t)0 : ((((uint64_t)1 << (last - first + 1)) - 1) << first);
+		todo &= ~run;
+	}
+	seg->dirty_mask = 0;
+	seg->purge_at_ms = 0;
+}
+
+/* Purges the heap's segments whose time has come (all of them if `force`),
+ * releasing those left empty. Returns true if anything was given back.
+ * Without `force` only the purge list is walked: the cost follows the
+ * segments that have something to give back, not all of them. Under
+ * slice_lock (by the owner, or by a thread purging for an idle owner). */
+static bool purge_heap_locked(heap_t *heap, uint64_t now, bool force)
+{
+	bool released = false;
+	if (force) {
+		segment_t *seg = heap->segments;
+		while (seg) {
+			segment_t *next = seg->next;
+			if (seg->used_slices == 0) {
+				segment_release(seg);
+				released = true;
+			} else {
+				released |= (seg->dirty_mask & seg->free_mask) != 0;
+				purge_segment_dirty(seg);
+			}
+			seg = next;
+		}
+		heap->purge_list = NULL;
+		__atomic_store_n(&heap->purge_at_ms, 0, __ATOMIC_RELAXED);
+		return released;
+	}
+	uint64_t next_due = 0;
+	segment_t **link = &heap->purge_list;
+	segment_t *seg;
+	while ((seg = *link) != NULL) {
+		if (seg->purge_at_ms > now) {
+			if (next_due == 0 || seg->purge_at_ms < next_due)
+				next_due = seg->purge_at_ms;
+			link = &seg->purge_next;
+			continue;
+		}
+		*link = seg->purge_next;
+		seg->purge_next = NULL;
+		if (seg->used_slices == 0)
+			segment_release(seg);
+		else
+			purge_segment_dirty(seg);
+		released = true;
+	}
+	__atomic_store_n(&heap->purge_at_ms, next_due, __ATOMIC_RELAXED);
+	return released;
+}
+
+/* The owner purges its own heap (what is due at `now`, or all if `force`). */
+MALLARD_INTERNAL bool purge_heap(heap_t *heap, uint64_t now, bool force)
+{
+	pthread_mutex_lock(&heap->slice_lock);
+	bool released = purge_heap_locked(heap, now, force);
+	pthread_mutex_unlock(&heap->slice_lock);
+	return released;
+}
+
+/* Purges what is due (everything if `force`) in another thread's heap,
+ * unless its owner is in a span operation right now (then the owner is
+ * not idle anyway). */
+MALLARD_INTERNAL bool purge_heap_try(heap_t *heap, uint64_t now, bool force)
+{
+	if (pthread_mutex_trylock(&heap->slice_lock) != 0)
+		return false;
+	bool released = purge_heap_locked(heap, now, force);
+	pthread_mutex_unlock(&heap->slice_lock);
+	return released;
+}
+

@@ -1,0 +1,29 @@
+/*
+ * api.c - the public mallard_stats_* calls (mallard.h): snapshots and
+ * their writers.
+ */
+#include "alloc/inspect.h"
+#include "diag/emit.h"
+#include "diag/glibc.h"
+#include "diag/snapshot.h"
+#include "mallard.h"
+
+MALLARD_EXPORT int mallard_stats_get(mallard_stats_t *stats)
+{
+	return snapshot_take(stats, NULL, SNAPSHOT_FULL);
+}
+
+MALLARD_EXPORT int mallard_stats_write(const mallard_stats_t *stats, int format, mallard_write_fn write, void *arg)
+{
+	return emit_write(stats, format, write, arg);
+}
+
+MALLARD_EXPORT int mallard_stats_write_fd(int fd, int format)
+{
+	return emit_write_fd(fd, format, MALLARD_STATS_TRIGGER_CALL);
+}
+
+MALLARD_EXPORT void mallard_stats_print(void)
+{
+	glibc_print_stats();
+}
