@@ -236,7 +236,7 @@ static page_t *segment_span_alloc_locked(heap_t *heap, unsigned count)
 static bool segment_span_grow_locked(heap_t *heap, page_t *page, unsigned count)
 {
 	segment_t *seg = segment_of(page);
-	unsigned first = (unsigned)(page - seg->pages);
+	unsigned first = page_slice_index(seg, page);
 	unsigned old = page->slice_count;
 	if (count <= old || first + count > SLICES_PER_SEGMENT)
 		return false;
@@ -263,7 +263,7 @@ static bool segment_span_grow_locked(heap_t *heap, page_t *page, unsigned count)
 MALLARD_INTERNAL size_t segment_span_bytes(const page_t *page)
 {
 	segment_t *seg = segment_of(page);
-	uint8_t *end = (uint8_t *)seg + (size_t)((page - seg->pages) + page->slice_count) * SLICE_SIZE;
+	uint8_t *end = (uint8_t *)seg + (size_t)(page_slice_index(seg, page) + page->slice_count) * SLICE_SIZE;
 	return (size_t)(end - page->area);
 }
 
@@ -272,7 +272,7 @@ MALLARD_INTERNAL size_t segment_span_bytes(const page_t *page)
 static void segment_span_free_locked(heap_t *heap, page_t *page)
 {
 	segment_t *seg = segment_of(page);
-	unsigned first = (unsigned)(page - seg->pages);
+	unsigned first = page_slice_index(seg, page);
 	unsigned count = page->slice_count;
 	for (unsigned i = 0; i < count; i++) {
 		page[i].flags = PAGE_FREE;

@@ -407,10 +407,10 @@ MALLARD_INTERNAL int emit_write(const mallard_stats_t *stats, int format, mallar
 	return emit_stats(stats, format, &e);
 }
 
-/* emit_write_fd builds the whole report in one static buffer under
- * snapshot_lock (a JSON line is ~20 KiB with every class in use: too much
- * for the stack of a small thread) and hands it to write() at once. */
-static mallard_stats_t emit_fd_stats;
+/* emit_write_fd takes the shared snapshot (snapshot.h) and builds the
+ * whole report in one static buffer under snapshot_lock (a JSON line is
+ * ~20 KiB with every class in use: too much for the stack of a small
+ * thread), then hands it to write() at once. */
 static char emit_fd_buf[64 * 1024];
 
 typedef struct {
@@ -441,12 +441,12 @@ MALLARD_INTERNAL int emit_write_fd(int fd, int format, uint32_t trigger)
 		return -1;
 	}
 	pthread_mutex_lock(&snapshot_lock);
-	emit_fd_stats.size = sizeof(emit_fd_stats);
-	snapshot_take(&emit_fd_stats, NULL, SNAPSHOT_FULL);
-	emit_fd_stats.trigger = trigger;
+	snapshot_shared.size = sizeof(snapshot_shared);
+	snapshot_take(&snapshot_shared, NULL, SNAPSHOT_FULL);
+	snapshot_shared.trigger = trigger;
 	emit_fd_t out = {.fd = fd, .error = 0};
 	emitter_t e = {.buf = emit_fd_buf, .cap = sizeof(emit_fd_buf), .fn = emit_fd_write, .arg = &out};
-	emit_stats(&emit_fd_stats, format, &e);
+	emit_stats(&snapshot_shared, format, &e);
 	pthread_mutex_unlock(&snapshot_lock);
 	if (out.error) {
 		errno = out.error;

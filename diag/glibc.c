@@ -22,17 +22,16 @@ typedef struct {
 	snapshot_layout_t layout;
 } glibc_figures_t;
 
-/* The snapshot is too big for a small thread's stack: it is taken into
- * static storage under snapshot_lock, and only the figures leave it. */
+/* Only the figures leave the shared snapshot (snapshot.h). */
 static void glibc_figures(glibc_figures_t *f)
 {
-	static mallard_stats_t s;
+	mallard_stats_t *s = &snapshot_shared;
 	pthread_mutex_lock(&snapshot_lock);
-	s.size = sizeof(s);
-	snapshot_take(&s, &f->layout, SNAPSHOT_HEAP);
-	f->mapped = (size_t)s.totals.mapped;
-	f->huge_bytes = (size_t)s.huge.bytes;
-	f->huge_count = (size_t)s.huge.blocks;
+	s->size = sizeof(*s);
+	snapshot_take(s, &f->layout, SNAPSHOT_HEAP);
+	f->mapped = (size_t)s->totals.mapped;
+	f->huge_bytes = (size_t)s->huge.bytes;
+	f->huge_count = (size_t)s->huge.blocks;
 	pthread_mutex_unlock(&snapshot_lock);
 	f->segment_bytes = f->layout.segments * SEGMENT_SIZE;
 }

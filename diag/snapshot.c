@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 MALLARD_INTERNAL pthread_mutex_t snapshot_lock = PTHREAD_MUTEX_INITIALIZER;
+MALLARD_INTERNAL mallard_stats_t snapshot_shared;
 
 typedef struct {
 	mallard_stats_t *s;

@@ -27,9 +27,12 @@ typedef enum {
 	SNAPSHOT_FULL, /* also residency (mincore), rss and the free address space */
 } snapshot_depth_t;
 
-/* Guards the static snapshots of the writers (emit.c) and of glibc's
- * calls (glibc.c); taken before fork (start.c). */
+/* A snapshot in static storage, for callers that may run on a small
+ * thread's stack (it is ~11 KiB): the writers (emit.c) and glibc's calls
+ * (glibc.c) take it and read it under snapshot_lock, which fork takes
+ * first (start.c). */
 MALLARD_INTERNAL_VAR pthread_mutex_t snapshot_lock;
+MALLARD_INTERNAL_VAR mallard_stats_t snapshot_shared;
 
 /* Fills *s (whose size field the caller has set) and, if not NULL,
  * *layout. Returns 0, or -1 with errno EINVAL for a NULL or mis-sized s. */

@@ -363,7 +363,7 @@ def end_snapshot(root, path):
     interval snapshot. Returns (snapshot dict, how it was chosen)."""
     mr = report_package(root)
     try:
-        report = mr.analyse(path, *mr.read_snapshots(path))
+        report = mr.report_file(path)
     except Exception as err:  # as mallard-report itself: no file stops the run
         s, note = last_interval_snapshot(path)
         return s, f"{note} (mallard-report: {err})"

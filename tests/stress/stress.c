@@ -201,6 +201,18 @@ size_t stress_rss_bytes(void)
     return (size_t)rss_pages * (size_t)sysconf(_SC_PAGESIZE);
 }
 
+void stress_small_churn(stress_rng *rng)
+{
+    void *keep[64] = {0};
+    for (unsigned i = 0; i < 20000; i++) {
+        unsigned slot = (unsigned)stress_rng_range(rng, 0, 63);
+        free(keep[slot]);
+        keep[slot] = malloc(stress_rng_range(rng, 16, 1024));
+    }
+    for (unsigned i = 0; i < 64; i++)
+        free(keep[i]);
+}
+
 double stress_now(void)
 {
     struct timespec ts;

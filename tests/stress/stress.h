@@ -66,10 +66,16 @@ void stress_reset_failures(void);
             fail_msg("%lu failed checks; first: %s", stress_failures(), stress_first_failure()); \
     } while (0)
 
-/* Resident set size of this process in bytes (/proc/self/statm). */
 /* Reads a small /proc file into buf (NUL-terminated); false if it cannot. */
 bool stress_read_proc(const char *path, char *buf, size_t size);
+
+/* Resident set size of this process in bytes (/proc/self/statm). */
 size_t stress_rss_bytes(void);
+
+/* Small allocations with short lifetimes, as a service's main loop makes:
+ * 20,000 malloc/free pairs of 16 to 1024 bytes among 64 slots, all freed
+ * at the end. */
+void stress_small_churn(stress_rng *rng);
 
 /* Seconds since an arbitrary start, monotonic. */
 double stress_now(void);

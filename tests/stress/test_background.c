@@ -518,17 +518,10 @@ static bool forbid_threads(void)
 
 static stress_rng activity_rng;
 
-/* Small allocations with short lifetimes, as a service's main loop makes. */
+/* The program's own work while the case waits (wait_given_back's kind). */
 static void ordinary_activity(void)
 {
-    void *keep[64] = {0};
-    for (unsigned i = 0; i < 20000; i++) {
-        unsigned slot = (unsigned)stress_rng_range(&activity_rng, 0, 63);
-        free(keep[slot]);
-        keep[slot] = malloc(stress_rng_range(&activity_rng, 16, 1024));
-    }
-    for (unsigned i = 0; i < 64; i++)
-        free(keep[i]);
+    stress_small_churn(&activity_rng);
 }
 
 static void *do_nothing(void *arg)

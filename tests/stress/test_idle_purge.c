@@ -88,19 +88,6 @@ static uint64_t heap_resident(void)
     return s.totals.resident;
 }
 
-/* Small allocations with short lifetimes, as a service's main loop makes. */
-static void ordinary_activity(stress_rng *rng)
-{
-    void *keep[64] = {0};
-    for (unsigned i = 0; i < 20000; i++) {
-        unsigned slot = (unsigned)stress_rng_range(rng, 0, 63);
-        free(keep[slot]);
-        keep[slot] = malloc(stress_rng_range(rng, 16, 1024));
-    }
-    for (unsigned i = 0; i < 64; i++)
-        free(keep[i]);
-}
-
 static void test_idle_thread_memory_is_purged(void **state)
 {
     (void)state;
@@ -116,7 +103,7 @@ static void test_idle_thread_memory_is_purged(void **state)
     stress_rng_seed(&rng, 42);
     uint64_t start = now_ms(), resident = freed_resident;
     while (resident >= IDLE_BYTES / 4 && now_ms() - start < IDLE_DEADLINE_MS) {
-        ordinary_activity(&rng);
+        stress_small_churn(&rng);
         struct timespec pause = {0, 2 * 1000 * 1000};
         nanosleep(&pause, NULL);
         resident = heap_resident();
