@@ -143,6 +143,13 @@ static void test_survivors_then_1gib(void **state)
     double t0 = stress_now();
     struct as_map_summary before = summarize_maps();
     report_maps("before", before);
+    /* qemu-user's i386 emulation, for one, maps the program at 1 GiB and
+     * leaves no such gap */
+    if (before.largest_gap < AS_FINAL + AS_BIG_MAX) {
+        printf("# skipped: the process starts with no free gap of %zu MiB, so the final block cannot fit "
+               "whatever the allocator does\n", (AS_FINAL + AS_BIG_MAX) / MiB);
+        skip();
+    }
 
     size_t cap = AS_ROUND_BYTES / 400; /* small blocks average 520 B */
     size_t survivor_cap = (size_t)AS_ROUNDS * (cap / AS_SURVIVOR_EVERY) * 2 + 64;
