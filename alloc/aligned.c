@@ -11,6 +11,7 @@
 #include "alloc/huge.h"
 #include "alloc/locate.h"
 #include "alloc/os.h"
+#include "alloc/sample.h"
 
 #include <errno.h>
 
@@ -32,7 +33,7 @@ static void *aligned_alloc_internal(size_t align, size_t size)
 	}
 	size_t padded = size + align - BLOCK_ALIGN;
 	if (padded > LARGE_MAX)
-		return huge_alloc(size, align, false);
+		return sample_count(huge_alloc(size, align, false), size);
 	uint8_t *p = alloc_malloc(padded);
 	if (p == NULL)
 		return NULL;

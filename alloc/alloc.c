@@ -8,6 +8,7 @@
 #include "alloc/huge.h"
 #include "alloc/init.h"
 #include "alloc/locate.h"
+#include "alloc/sample.h"
 #include "alloc/segmap.h"
 #include "alloc/sizeclass.h"
 
@@ -40,7 +41,8 @@ MALLARD_COLD_LOCAL void *alloc_malloc_slow(heap_t *heap, size_t size)
 			heap->counts[cls].mallocs++;
 			heap->counts[cls].requested += size;
 		}
-		return block;
+		p = block;
+		goto done;
 	}
 	if (size <= LARGE_MAX) {
 		heap_maintain(heap);
@@ -55,8 +57,13 @@ MALLARD_COLD_LOCAL void *alloc_malloc_slow(heap_t *heap, size_t size)
 	} else {
 		p = NULL;
 	}
-	if (p)
-		return p;
+	if (p == NULL)
+		goto oom;
+done:
+	heap->sample_left -= (intptr_t)size;
+	if (unlikely(heap->sample_left < 0))
+		return sample_taken(heap, p, size);
+	return p;
 oom:
 	errno = ENOMEM;
 	return NULL;
@@ -70,6 +77,8 @@ MALLARD_COLD_LOCAL void alloc_free_unknown(void *p)
 		return;
 	segment_t *seg = huge_listed_find(p, true);
 	if (seg) {
+		if (sample_rate())
+			sample_huge_free(p);
 		huge_free(seg, true);
 		return;
 	}
@@ -106,14 +115,19 @@ static bool alloc_is_huge_block(segment_t *seg, const void *p, const char *func)
 MALLARD_COLD_LOCAL void alloc_free_slow(heap_t *heap, segment_t *seg, void *p)
 {
 	if (seg->kind == SEGMENT_HUGE) {
-		if (alloc_is_huge_block(seg, p, "free"))
+		if (alloc_is_huge_block(seg, p, "free")) {
+			if (sample_rate())
+				sample_huge_free(p);
 			huge_free(seg, false);
+		}
 		return;
 	}
 	page_t *page = alloc_page_of(seg, p, "free");
 	if (page == NULL)
 		return;
 	block_t *block = (page->flags & PAGE_ALIGNED) ? page_block_start(page, p) : p;
+	if (page->flags & PAGE_SAMPLED)
+		sample_page_free(heap, page, block);
 	if (page->heap == heap)
 		heap_free_local(heap, page, block);
 	else
@@ -122,8 +136,8 @@ MALLARD_COLD_LOCAL void alloc_free_slow(heap_t *heap, segment_t *seg, void *p)
 
 /* ---- fast paths ---- */
 
-/* malloc fast path: size -> direct page -> pop. About 10 instructions with
- * two tests; everything else (first call of a thread, empty free list,
+/* malloc fast path: size -> direct page -> pop, and the sample countdown
+ * (sample.h). About 12 instructions with three tests; everything else (first call of a thread, empty free list,
  * sizes above DIRECT_MAX) is a tail call to alloc_malloc_slow. */
 MALLARD_HOT void *alloc_malloc(size_t size)
 {
@@ -138,6 +152,9 @@ MALLARD_HOT void *alloc_malloc(size_t size)
 			block_prefetch(next);
 			if (config_stats)
 				heap->tally[(size + 15) >> 4] += TALLY_ONE + size;
+			heap->sample_left -= (intptr_t)size;
+			if (unlikely(heap->sample_left < 0))
+				return sample_taken(heap, block, size);
 			return block;
 		}
 	}
@@ -214,7 +231,7 @@ MALLARD_INTERNAL void *alloc_calloc(size_t count, size_t size)
 			return NULL;
 		}
 		process_ensure_init();
-		return huge_alloc(total, BLOCK_ALIGN, true);
+		return sample_count(huge_alloc(total, BLOCK_ALIGN, true), total);
 	}
 	void *p = alloc_malloc(total);
 	if (likely(p != NULL))

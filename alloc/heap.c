@@ -25,6 +25,7 @@
 #include "alloc/os.h"
 #include "alloc/page.h"
 #include "alloc/purge.h"
+#include "alloc/sample.h"
 #include "alloc/segment.h"
 #include "alloc/sizeclass.h"
 
@@ -472,6 +473,7 @@ static heap_t *heap_new_locked(void)
 	pthread_mutex_init(&heap->seg_lock, NULL);
 	pthread_mutex_init(&heap->slice_lock, NULL);
 	heap->free_countdown = HEAP_FREE_BEAT;
+	sample_heap_init(heap);
 	heap->trim_epoch = atomic_load_explicit(&heap_trim_epoch, memory_order_relaxed);
 	heap->next_all = heap_registry;
 	heap_registry = heap;

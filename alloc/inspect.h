@@ -21,6 +21,9 @@
  *   - The layout (arch.h, locate.h), the size classes (sizeclass.h), the
  *     options (options.h) and report.h's messages are the allocator's
  *     constants and may be used as they are.
+ *   - Allocation sampling (sample.h): the diagnostics install its hooks
+ *     once at start-up (sample_install) and read sample_rate(); the hooks
+ *     are called from malloc and free and must keep sample.h's rules.
  */
 #ifndef MALLARD_INSPECT_H
 #define MALLARD_INSPECT_H
@@ -29,6 +32,7 @@
 #include "alloc/locate.h"
 #include "alloc/options.h"
 #include "alloc/report.h"
+#include "alloc/sample.h"
 #include "alloc/sizeclass.h"
 
 #define INSPECT_LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)

@@ -65,6 +65,7 @@ enum {
 	PAGE_LARGE = 1u << 3,    /* one block spanning whole slices */
 	PAGE_HUGE = 1u << 4,     /* the block of a huge segment */
 	PAGE_FREE = 1u << 5,     /* slice belongs to no page */
+	PAGE_SAMPLED = 1u << 6,  /* holds sampled blocks (sample.h): frees ask */
 };
 
 /* Low bit of page->xthread_free: the owner asked to be told of the next
@@ -105,6 +106,7 @@ typedef struct page_s {
 	_Alignas(64) _Atomic uintptr_t xthread_free; /* remote frees | THREAD_FREE_NOTIFY */
 	struct page_s *remote_next;      /* heap->remote_pages stack */
 	struct page_s *next, *prev;      /* class queue */
+	_Atomic uint32_t sampled_live;   /* sampled blocks not yet forgotten (sample.h) */
 } page_t;
 
 _Static_assert(sizeof(page_t) == 128, "a page header is two cache lines: the index is a shift");
@@ -170,6 +172,9 @@ typedef struct {
  * the abandoned pool and is adopted by the next thread that starts.
  */
 typedef struct heap_s {
+	/* bytes the owner may allocate before the next sample (sample.h);
+	 * below zero: the allocation that took it there is sampled */
+	intptr_t sample_left;
 	page_t *direct[DIRECT_COUNT]; /* by (size+15)/16: page to allocate from */
 	_Alignas(8) uint64_t tally[DIRECT_COUNT]; /* by (size+15)/16: fast-path mallocs, packed */
 	class_counts_t counts[CLASS_COUNT + 1]; /* slow-path mallocs, and folded tallies */
@@ -195,6 +200,8 @@ typedef struct heap_s {
 	uint32_t maintain_tick;
 	uint32_t free_countdown;      /* owner frees until the next heap_maintain */
 	uint32_t trim_epoch;
+	bool sampling;                /* in sample_taken: take no sample meanwhile */
+	uint64_t sample_rng;          /* xorshift state of the sample countdowns */
 	heap_state_t state;
 	struct heap_s *next_all;       /* registry of every heap */
 	struct heap_s *next_abandoned; /* abandoned pool */

@@ -14,6 +14,9 @@
  *                           in heaps whose threads idle, block or stay on the
  *                           fast path; 0: only the program's own malloc and
  *                           free calls run maintenance
+ *   MALLARD_SITES           RATE: sample allocations, one in about every
+ *                           RATE bytes (k, m, g suffixes: 512k), recording
+ *                           their call stacks; 0 (default): off
  *   MALLARD_INVALID_FREE    abort (default) | ignore: what to do after
  *                           reporting a free of a pointer mallard never gave
  *   MALLARD_STATS=exit            a snapshot when the process exits
@@ -39,6 +42,7 @@
 #define PURGE_DELAY_DEFAULT_MS 100
 #define PURGE_DELAY_MAX_MS 3600000L
 #define STATS_INTERVAL_MAX_MS 86400000L
+#define SITES_RATE_MAX (1L << 30)
 #define OPTIONS_STR(x) OPTIONS_STR_(x)
 #define OPTIONS_STR_(x) #x
 
@@ -56,7 +60,7 @@ typedef struct {
 	long value;
 } option_word_t;
 
-typedef enum { OPTION_NUMBER, OPTION_WORD, OPTION_PATH } option_kind_t;
+typedef enum { OPTION_NUMBER, OPTION_BYTES, OPTION_WORD, OPTION_PATH } option_kind_t;
 typedef enum { FIELD_LONG, FIELD_INT, FIELD_UNSIGNED, FIELD_BOOL, FIELD_TEXT } option_field_t;
 
 typedef struct {
@@ -80,6 +84,9 @@ typedef struct {
 #define NUMBER(env, member, min, max, exp, fb) \
 	{.name = env, .kind = OPTION_NUMBER, .offset = offsetof(options_t, member), .field = FIELD_OF(member), \
 	 .lo = min, .hi = max, .expected = exp, .fallback = fb}
+#define BYTES(env, member, min, max, exp, fb) \
+	{.name = env, .kind = OPTION_BYTES, .offset = offsetof(options_t, member), .field = FIELD_OF(member), \
+	 .lo = min, .hi = max, .expected = exp, .fallback = fb}
 #define WORD(env, member, list, exp, fb) \
 	{.name = env, .kind = OPTION_WORD, .offset = offsetof(options_t, member), .field = FIELD_OF(member), \
 	 .words = list, .expected = exp, .fallback = fb}
@@ -102,6 +109,8 @@ static const option_t option_table[] = {
 	       OPTIONS_STR(SEGMENT_CACHE_DEFAULT)),
 	NUMBER("MALLARD_THP", thp, 0, 1, "0 or 1", "0"),
 	NUMBER("MALLARD_BACKGROUND", background, 0, 1, "0 or 1", "1"),
+	BYTES("MALLARD_SITES", sites_rate, 0, SITES_RATE_MAX, "bytes from 0 to 1g (k, m, g suffixes allowed)",
+	      "0, sampling off"),
 	WORD("MALLARD_INVALID_FREE", invalid_free_abort, invalid_free_words, "abort or ignore", "abort"),
 	WORD("MALLARD_STATS", stats_at_exit, stats_words, "exit", "no exit report"),
 	NUMBER("MALLARD_STATS_INTERVAL_MS", stats_interval_ms, 1, STATS_INTERVAL_MAX_MS,
@@ -121,6 +130,27 @@ static bool options_parse_long(const char *s, long lo, long hi, long *out)
 	if (*end != '\0' || v < lo || v > hi)
 		return false;
 	*out = v;
+	return true;
+}
+
+/* A decimal count of bytes with an optional k, m or g suffix (powers of
+ * 1024), in [lo, hi]. */
+static bool options_parse_bytes(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	if (*s < '0' || *s > '9')
+		return false;
+	unsigned long long v = strtoull(s, &end, 10);
+	unsigned shift = 0;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	default: break;
+	}
+	if (*end != '\0' || v > ((unsigned long long)hi >> shift) || (long long)(v << shift) < lo)
+		return false;
+	*out = (long)(v << shift);
 	return true;
 }
 
@@ -165,6 +195,12 @@ static void options_read(const option_t *o)
 	switch (o->kind) {
 	case OPTION_NUMBER:
 		if (options_parse_long(s, o->lo, o->hi, &v))
+			options_store(o, v);
+		else
+			report_bad_option(o->name, s, o->expected, o->fallback);
+		break;
+	case OPTION_BYTES:
+		if (options_parse_bytes(s, o->lo, o->hi, &v))
 			options_store(o, v);
 		else
 			report_bad_option(o->name, s, o->expected, o->fallback);

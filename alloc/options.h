@@ -20,6 +20,7 @@ typedef struct {
 	unsigned segment_cache_max;
 	bool thp;
 	bool background;      /* the maintenance thread of background.c */
+	long sites_rate;      /* mean bytes between samples (sample.h); 0: off */
 	/* the snapshots of diag/reporter.c */
 	bool stats_at_exit;
 	long stats_interval_ms; /* 0: none */

@@ -76,6 +76,15 @@ MALLARD_COLD void report_bad_pointer(const char *func, const void *p, const char
 		abort();
 }
 
+/* "mallard: warning: WHAT" */
+MALLARD_COLD void report_warning(const char *what)
+{
+	report_buf_t r = {.len = 0};
+	report_puts(&r, "mallard: warning: ");
+	report_puts(&r, what);
+	report_flush(&r);
+}
+
 /* "mallard: warning: NAME="VALUE" is not valid (EXPECTED); using DEFAULT" */
 MALLARD_COLD void report_bad_option(const char *name, const char *value, const char *expected, const char *fallback)
 {

@@ -13,6 +13,9 @@
 MALLARD_COLD void report_bad_pointer(const char *func, const void *p, const char *what, bool may_ignore);
 
 /* "mallard: warning: NAME="VALUE" is not valid (expected EXPECTED); using FALLBACK" */
+/* "mallard: warning: WHAT", one line on stderr. */
+MALLARD_COLD void report_warning(const char *what);
+
 MALLARD_COLD void report_bad_option(const char *name, const char *value, const char *expected, const char *fallback);
 
 /* "mallard: fatal: WHAT NUMBER", then abort. */

@@ -5,6 +5,7 @@
 #include "alloc/inspect.h"
 #include "diag/emit.h"
 #include "diag/glibc.h"
+#include "diag/sites.h"
 #include "diag/snapshot.h"
 #include "mallard.h"
 
@@ -26,4 +27,14 @@ MALLARD_EXPORT int mallard_stats_write_fd(int fd, int format)
 MALLARD_EXPORT void mallard_stats_print(void)
 {
 	glibc_print_stats();
+}
+
+MALLARD_EXPORT size_t mallard_sites_rate(void)
+{
+	return sites_on() ? sample_rate() : 0;
+}
+
+MALLARD_EXPORT size_t mallard_sites_get(mallard_site_t *out, size_t max)
+{
+	return sites_top(out, NULL, out == NULL ? 0 : max, NULL);
 }

@@ -12,6 +12,7 @@
 #include "alloc/inspect.h"
 #include "diag/emit.h"
 #include "diag/figures.h"
+#include "diag/sites.h"
 #include "diag/snapshot.h"
 #include "mallard.h"
 
@@ -210,7 +211,140 @@ static void emit_json_class(emitter_t *e, const mallard_stats_class_t *f)
 	emit_mem(e, "]}", 2);
 }
 
-static void emit_json(emitter_t *e, const mallard_stats_t *s)
+/* ---- JSON: the sampled sites, and the objects their frames fall in ---- */
+
+#define EMIT_SITES_MAX 128 /* sites a snapshot lists, the most live bytes first */
+
+static void emit_hex(emitter_t *e, uintptr_t v)
+{
+	char tmp[2 + 2 * sizeof(uintptr_t) + 2];
+	size_t n = sizeof(tmp);
+	tmp[--n] = '"';
+	do {
+		tmp[--n] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v);
+	tmp[--n] = 'x';
+	tmp[--n] = '0';
+	tmp[--n] = '"';
+	emit_mem(e, tmp + n, sizeof(tmp) - n);
+}
+
+/* A JSON string; control characters, quotes and backslashes escaped. */
+static void emit_json_string(emitter_t *e, const char *s)
+{
+	emit_mem(e, "\"", 1);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\') {
+			char esc[2] = {'\\', (char)c};
+			emit_mem(e, esc, 2);
+		} else if (c < 0x20) {
+			char esc[6] = {'\\', 'u', '0', '0', "0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15]};
+			emit_mem(e, esc, 6);
+		} else {
+			emit_mem(e, (const char *)&c, 1);
+		}
+	}
+	emit_mem(e, "\"", 1);
+}
+
+#define EMIT_PY_FRAMES 8 /* Python frames a site lists, innermost first */
+
+static void emit_json_site(emitter_t *e, const mallard_site_t *f, uint32_t id)
+{
+	bool first = true;
+	emit_mem(e, "{", 1);
+	emit_json_u64(e, "live_bytes", f->live_bytes, &first);
+	emit_json_u64(e, "live_blocks", f->live_blocks, &first);
+	emit_json_u64(e, "alloc_bytes", f->alloc_bytes, &first);
+	emit_json_u64(e, "allocs", f->allocs, &first);
+	emit_json_u64(e, "samples_live", f->samples_live, &first);
+	emit_json_u64(e, "samples", f->samples, &first);
+	emit_json_u64(e, "pinned_bytes", f->pinned_bytes, &first);
+	emit_json_key(e, "frames", &first);
+	emit_mem(e, "[", 1);
+	for (uint32_t i = 0; i < f->depth && i < MALLARD_SITE_FRAMES_MAX; i++) {
+		if (i)
+			emit_mem(e, ",", 1);
+		emit_hex(e, (uintptr_t)f->frames[i]);
+	}
+	emit_mem(e, "]", 1);
+	uint32_t py = sites_py_depth(id);
+	if (py) {
+		emit_json_key(e, "py", &first);
+		emit_mem(e, "[", 1);
+		for (uint32_t k = 0; k < py && k < EMIT_PY_FRAMES; k++) {
+			char where[512];
+			sites_py_describe(id, k, where, sizeof(where));
+			if (k)
+				emit_mem(e, ",", 1);
+			emit_json_string(e, where);
+		}
+		emit_mem(e, "]", 1);
+	}
+	emit_mem(e, "}", 1);
+}
+
+typedef struct {
+	emitter_t *e;
+	bool first;
+} emit_objects_t;
+
+static void emit_json_object(void *arg, const sites_object_t *o)
+{
+	emit_objects_t *w = arg;
+	emitter_t *e = w->e;
+	if (!w->first)
+		emit_mem(e, ",", 1);
+	w->first = false;
+	emit_mem(e, "{\"path\":", 8);
+	emit_json_string(e, o->path);
+	emit_mem(e, ",\"base\":", 8);
+	emit_hex(e, o->base);
+	emit_mem(e, ",\"lo\":", 6);
+	emit_hex(e, o->lo);
+	emit_mem(e, ",\"hi\":", 6);
+	emit_hex(e, o->hi);
+	emit_mem(e, ",\"build_id\":", 12);
+	emit_json_string(e, o->build_id);
+	emit_mem(e, "}", 1);
+}
+
+/* Read under snapshot_lock (emit_write_fd), into static storage. */
+static mallard_site_t emit_sites[EMIT_SITES_MAX];
+static uint32_t emit_site_ids[EMIT_SITES_MAX];
+
+static void emit_json_sites(emitter_t *e, bool *first)
+{
+	sites_totals_t t;
+	size_t count = sites_top(emit_sites, emit_site_ids, EMIT_SITES_MAX, &t);
+	size_t listed = count < EMIT_SITES_MAX ? count : EMIT_SITES_MAX;
+	bool first_s = true;
+	emit_json_key(e, "sites", first);
+	emit_mem(e, "{", 1);
+	emit_json_u64(e, "rate", sample_rate(), &first_s);
+	emit_json_u64(e, "count", count, &first_s);
+	emit_json_u64(e, "samples_live", t.samples_live, &first_s);
+	emit_json_u64(e, "samples_dropped", t.samples_dropped, &first_s);
+	emit_json_u64(e, "live_bytes", t.live_bytes, &first_s);
+	emit_json_u64(e, "live_blocks", t.live_blocks, &first_s);
+	emit_json_key(e, "list", &first_s);
+	emit_mem(e, "[", 1);
+	for (size_t i = 0; i < listed; i++) {
+		if (i)
+			emit_mem(e, ",", 1);
+		emit_json_site(e, &emit_sites[i], emit_site_ids[i]);
+	}
+	emit_mem(e, "]", 1);
+	emit_json_key(e, "objects", &first_s);
+	emit_mem(e, "[", 1);
+	emit_objects_t w = {e, true};
+	sites_objects(emit_json_object, &w);
+	emit_mem(e, "]}", 2);
+}
+
+static void emit_json(emitter_t *e, const mallard_stats_t *s, bool with_sites)
 {
 	bool first = true;
 	emit_mem(e, "{", 1);
@@ -243,7 +377,10 @@ static void emit_json(emitter_t *e, const mallard_stats_t *s)
 			emit_mem(e, ",", 1);
 		emit_json_class(e, &s->classes[i]);
 	}
-	emit_mem(e, "]}\n", 3);
+	emit_mem(e, "]", 1);
+	if (with_sites && sites_on())
+		emit_json_sites(e, &first);
+	emit_mem(e, "}\n", 2);
 }
 
 /* ---- text: one screen for people ---- */
@@ -385,10 +522,11 @@ static void emit_text(emitter_t *e, const mallard_stats_t *s)
 
 /* ---- entry points (mallard_stats_write, mallard_stats_write_fd) ---- */
 
-static int emit_stats(const mallard_stats_t *s, int format, emitter_t *e)
+/* with_sites: s was taken just now, so the sites as they are go with it */
+static int emit_stats(const mallard_stats_t *s, int format, emitter_t *e, bool with_sites)
 {
 	if (format == MALLARD_STATS_JSON)
-		emit_json(e, s);
+		emit_json(e, s, with_sites);
 	else
 		emit_text(e, s);
 	emit_flush(e);
@@ -404,14 +542,15 @@ MALLARD_INTERNAL int emit_write(const mallard_stats_t *stats, int format, mallar
 	}
 	char buf[1024];
 	emitter_t e = {.buf = buf, .cap = sizeof(buf), .fn = write, .arg = arg};
-	return emit_stats(stats, format, &e);
+	return emit_stats(stats, format, &e, false);
 }
 
 /* emit_write_fd takes the shared snapshot (snapshot.h) and builds the
  * whole report in one static buffer under snapshot_lock (a JSON line is
- * ~20 KiB with every class in use: too much for the stack of a small
- * thread), then hands it to write() at once. */
-static char emit_fd_buf[64 * 1024];
+ * ~20 KiB with every class in use, up to ~300 KiB more with sites: too
+ * much for the stack of a small thread), then hands it to write() at
+ * once. */
+static char emit_fd_buf[512 * 1024];
 
 typedef struct {
 	int fd;
@@ -442,11 +581,11 @@ MALLARD_INTERNAL int emit_write_fd(int fd, int format, uint32_t trigger)
 	}
 	pthread_mutex_lock(&snapshot_lock);
 	snapshot_shared.size = sizeof(snapshot_shared);
-	snapshot_take(&snapshot_shared, NULL, SNAPSHOT_FULL);
+	snapshot_take(&snapshot_shared, NULL, SNAPSHOT_WRITE);
 	snapshot_shared.trigger = trigger;
 	emit_fd_t out = {.fd = fd, .error = 0};
 	emitter_t e = {.buf = emit_fd_buf, .cap = sizeof(emit_fd_buf), .fn = emit_fd_write, .arg = &out};
-	emit_stats(&snapshot_shared, format, &e);
+	emit_stats(&snapshot_shared, format, &e, true);
 	pthread_mutex_unlock(&snapshot_lock);
 	if (out.error) {
 		errno = out.error;

@@ -25,6 +25,9 @@
 #                                  gets its verdict, undecided ones included,
 #                                  with its exit status; --json and --svg output
 #                                  (the checks: tests/diag/check_report.py)
+#   tests/diag/report-sites.sh     sampled sites: ranked for the verdict, --folded,
+#                                  --flame, bad or missing sites, a live run
+#                                  (the checks: tests/diag/check_sites.py)
 #   tests/diag/report-header.sh    the package's key lists and figure table
 #                                  match include/mallard.h's X-macro lists
 #                                  (tests/diag/check_header.py)
@@ -45,8 +48,10 @@ dist_mallard_report_DATA = \
 	diag/mallard_report/analysis.py \
 	diag/mallard_report/classes.py \
 	diag/mallard_report/cli.py \
+	diag/mallard_report/flame.py \
 	diag/mallard_report/figures.py \
 	diag/mallard_report/rules.py \
+	diag/mallard_report/sites.py \
 	diag/mallard_report/snapshots.py \
 	diag/mallard_report/svg.py \
 	diag/mallard_report/text.py \
@@ -74,12 +79,13 @@ diag/installed/mallard-report: $(srcdir)/diag/mallard-report.py Makefile
 	dir='$(pkgdatadir)/python' && $(REPORT_LAUNCHER)
 
 REPORT_TESTS = tests/diag/report-badinput.sh tests/diag/report-verdicts.sh \
-	tests/diag/report-header.sh
+	tests/diag/report-header.sh tests/diag/report-sites.sh
 TESTS += $(REPORT_TESTS)
 EXTRA_DIST += diag/mallard-report.py tests/diag/make-fixtures.py tests/diag/report-common.sh $(REPORT_TESTS) \
-	tests/diag/check_report.py tests/diag/check_header.py \
+	tests/diag/check_report.py tests/diag/check_header.py tests/diag/check_sites.py \
 	tests/diag/recorded/README tests/diag/recorded/verdicts \
 	tests/diag/recorded/service_daemon.ndjson.xz tests/diag/recorded/service_cache.ndjson.xz \
 	tests/diag/recorded/pinned.ndjson.xz tests/diag/recorded/service_daemon-early.ndjson.xz \
 	tests/diag/recorded/service_cache-warming.ndjson.xz \
-	tests/diag/recorded/service_daemon-flake.ndjson.xz
+	tests/diag/recorded/service_daemon-flake.ndjson.xz \
+	tests/diag/recorded/sites-leak.ndjson.xz tests/diag/recorded/sites-fragmentation.ndjson.xz

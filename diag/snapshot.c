@@ -19,6 +19,7 @@
  */
 #include "alloc/inspect.h"
 #include "diag/procfs.h"
+#include "diag/sites.h"
 #include "diag/snapshot.h"
 #include "mallard.h"
 
@@ -34,6 +35,7 @@ typedef struct {
 	mallard_stats_t *s;
 	snapshot_layout_t *layout;
 	bool residency;
+	bool pin; /* attribute stranded bytes to the sampled sites (sites.h) */
 } snapshot_walk_t;
 
 /* Bytes from a head page's first block to the end of its span, from one
@@ -112,8 +114,11 @@ static size_t snapshot_page(snapshot_walk_t *w, const segment_t *seg, const page
 		return span;
 	}
 	unsigned cls = INSPECT_LOAD(page->class_index);
-	if (cls != 0 && cls <= CLASS_COUNT && reserved != 0)
+	if (cls != 0 && cls <= CLASS_COUNT && reserved != 0) {
 		snapshot_class_page(s, cls, used, reserved, span);
+		if (w->pin)
+			sites_pin_page(INSPECT_LOAD(page->area), span, used, bsize);
+	}
 	return span;
 }
 
@@ -234,13 +239,18 @@ MALLARD_INTERNAL int snapshot_take(mallard_stats_t *s, snapshot_layout_t *layout
 	if (layout)
 		memset(layout, 0, sizeof(*layout));
 
-	snapshot_walk_t w = {.s = s, .layout = layout, .residency = depth == SNAPSHOT_FULL};
+	snapshot_walk_t w = {.s = s, .layout = layout, .residency = depth != SNAPSHOT_HEAP,
+			     .pin = depth == SNAPSHOT_WRITE && sites_on()};
 	static const inspect_visitor_t visitor = {.heap = snapshot_heap, .segment = snapshot_segment};
+	if (w.pin)
+		sites_pin_begin();
 	inspect_heaps(&visitor, &w);
+	if (w.pin)
+		sites_pin_end();
 	snapshot_process(s, layout);
 	snapshot_finish(s);
 
-	if (depth == SNAPSHOT_FULL) {
+	if (depth != SNAPSHOT_HEAP) {
 		s->rss = procfs_rss();
 		procfs_address_space(&s->address_space.free, &s->address_space.largest_free);
 	}

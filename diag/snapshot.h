@@ -23,8 +23,10 @@ typedef struct {
 } snapshot_layout_t;
 
 typedef enum {
-	SNAPSHOT_HEAP, /* the walk and the counters only */
-	SNAPSHOT_FULL, /* also residency (mincore), rss and the free address space */
+	SNAPSHOT_HEAP,  /* the walk and the counters only */
+	SNAPSHOT_FULL,  /* also residency (mincore), rss and the free address space */
+	SNAPSHOT_WRITE, /* also the pages the sampled sites pin (sites.h): for the
+	                 * writers, whose caller holds snapshot_lock */
 } snapshot_depth_t;
 
 /* A snapshot in static storage, for callers that may run on a small

@@ -11,6 +11,7 @@
  */
 #include "alloc/inspect.h"
 #include "diag/reporter.h"
+#include "diag/sites.h"
 #include "diag/snapshot.h"
 
 #include <pthread.h>
@@ -35,6 +36,7 @@ static void diag_fork_child(void)
 __attribute__((constructor)) static void diag_start(void)
 {
 	inspect_ready();
+	sites_start();
 	pthread_atfork(diag_fork_prepare, diag_fork_parent, diag_fork_child);
 	reporter_start();
 }

@@ -183,6 +183,36 @@ int mallard_stats_write(const mallard_stats_t *stats, int format, mallard_write_
  * truncated last line. Returns 0, or -1 with errno set. */
 int mallard_stats_write_fd(int fd, int format);
 
+/* ---- allocation sites (MALLARD_SITES=RATE) ----
+ *
+ * With MALLARD_SITES set, about one allocation in every RATE bytes is
+ * sampled, its call stack recorded, and counted against its site (the
+ * stack) until it is freed. The figures are estimates: each sample stands
+ * for size / p bytes and 1 / p blocks, p = 1 - exp(-size / RATE) being the
+ * chance that a block of its size is sampled, so they are unbiased. */
+#define MALLARD_SITE_FRAMES_MAX 32
+
+typedef struct {
+	uint64_t live_bytes;   /* estimated bytes of the site's live blocks */
+	uint64_t live_blocks;  /* estimated live blocks */
+	uint64_t alloc_bytes;  /* estimated bytes allocated here since start */
+	uint64_t allocs;       /* estimated allocations since start */
+	uint64_t samples_live; /* samples behind live_*: the fewer, the rougher */
+	uint64_t samples;      /* samples behind alloc_* */
+	uint64_t pinned_bytes; /* estimated stranded bytes of the pages its live blocks
+	                        * keep in use, as of the last snapshot (0 before one) */
+	uint32_t depth;        /* frames[] in use */
+	void *frames[MALLARD_SITE_FRAMES_MAX]; /* return addresses, innermost first */
+} mallard_site_t;
+
+/* The sampling rate in bytes; 0 when sampling is off. */
+size_t mallard_sites_rate(void);
+
+/* Fills up to `max` sites, the most live bytes first; returns how many
+ * sites have had a sample (more than `max` when some did not fit), 0 when
+ * sampling is off. Never allocates. */
+size_t mallard_sites_get(mallard_site_t *sites, size_t max);
+
 /* "major.minor.patch" */
 const char *mallard_version(void);
 

@@ -25,6 +25,7 @@
 #include "alloc/page.c"
 #include "alloc/heap.c"
 #include "alloc/background.c"
+#include "alloc/sample.c"
 #include "alloc/alloc.c"
 #include "alloc/aligned.c"
 #include "alloc/trim.c"
@@ -37,6 +38,8 @@
 
 /* The diagnostics, above the allocator's inspect.h. */
 #include "diag/procfs.c"
+#include "diag/pyframes.c"
+#include "diag/sites.c"
 #include "diag/snapshot.c"
 #include "diag/emit.c"
 #include "diag/reporter.c"

@@ -18,6 +18,7 @@ TESTS += $(PRELOAD_TESTS)
 EXTRA_DIST += $(PRELOAD_TESTS) \
 	tests/preload/common.sh \
 	tests/preload/workload.py \
+	tests/preload/leaker.py \
 	tests/preload/workload.lua \
 	tests/preload/hello.c \
 	tests/setup-i386-programs.sh

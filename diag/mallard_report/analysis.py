@@ -8,6 +8,7 @@ of it --json prints.
 
 from .classes import class_rows, growth_entries, stranded
 from .figures import derived, duration, human, values
+from .sites import sites_report
 from .snapshots import read_snapshots, skip_warmup
 from .thresholds import THRESHOLDS
 from .trends import TREND_MIN_SNAPSHOTS, series, trends
@@ -87,6 +88,7 @@ def analyse(path, all_snapshots, warnings=None):
     return {"file": path, "summary": summary(snapshots, s), "trends": tr,
             "classes": growth, "verdict": word, "evidence": evidence, "undecided": undecided,
             "warnings": list(warnings or ()), "notes": notes, "thresholds": THRESHOLDS,
+            "sites": sites_report(snapshots, word),
             "snapshots": snapshots, "all_snapshots": all_snapshots, "teardown": teardown}
 
 
@@ -112,5 +114,7 @@ def summary(snapshots, s):
 def json_dict(r):
     """The object --json prints, from analyse()'s report R."""
     out = {k: r[k] for k in JSON_KEYS}
+    if r["sites"] is not None:
+        out["sites"] = r["sites"]
     out["file"] = r["file"]
     return out

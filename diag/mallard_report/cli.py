@@ -12,13 +12,15 @@ import os
 import sys
 
 from .analysis import json_dict, report_file
+from .flame import write_flame, write_folded
 from .snapshots import PROG, InputError
 from .svg import svg_report, write_svg
 from .text import series_text, text_report
 from .verdict import UNDECIDED
 
 EXIT_UNDECIDED = 3
-USAGE = "usage: %s [-h] [--json] [--svg OUT] [--from SECONDS] [--series] FILE" % PROG
+USAGE = ("usage: %s [-h] [--json] [--svg OUT] [--flame OUT] [--folded OUT] [--from SECONDS] "
+         "[--series] FILE" % PROG)
 
 
 class UsageError(Exception):
@@ -44,6 +46,11 @@ def parse_args(argv):
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
     p.add_argument("--svg", metavar="OUT", help="also draw the totals over time and the "
                    "page-occupancy map into the SVG file OUT")
+    p.add_argument("--flame", metavar="OUT", help="also draw a flame graph of the live bytes by "
+                   "allocation site (snapshots taken with MALLARD_SITES) into the SVG file OUT")
+    p.add_argument("--folded", metavar="OUT", help="also write the live bytes by allocation site "
+                   "as folded stacks (flamegraph.pl, inferno, speedscope) to OUT ('-': stdout, "
+                   "instead of the report)")
     p.add_argument("--from", dest="from_s", metavar="SECONDS", type=seconds_arg,
                    help="leave out the snapshots taken less than SECONDS after the process "
                    "started (a warm-up): the trends, growth and verdict start there")
@@ -68,6 +75,13 @@ def run(argv):
     report = report_file(args.file, args.from_s, warn)
     if args.svg:
         write_svg(args.svg, svg_report(report))
+    if args.flame:
+        write_flame(args.flame, report)
+    if args.folded == "-":
+        sys.stdout.write(write_folded("-", report))
+        return 0
+    if args.folded:
+        write_folded(args.folded, report)
     if args.json:
         text = json.dumps(json_dict(report), indent=1, sort_keys=False) + "\n"
     else:

@@ -12,6 +12,7 @@ import json
 import sys
 
 from .figures import duration
+from .sites import read_sites
 
 PROG = "mallard-report"  # the command's name, as its messages give it
 FORMAT_VERSION = 1  # the newest snapshot format this package reads (MALLARD_STATS_VERSION)
@@ -113,8 +114,9 @@ def check_snapshot(obj):
 
     The copy holds pid, time_ms, rss, uptime_ms and bits (None when absent),
     totals (every name of TOTALS), large and huge (SPAN_KEYS, 0 when absent),
-    address_space and classes (read_class); keys it does not know are left
-    out (a newer writer's additions within version 1)."""
+    address_space and classes (read_class), and sites (sites.read_sites)
+    when the snapshot has them; keys it does not know are left out (a newer
+    writer's additions within version 1)."""
     if not isinstance(obj, dict):
         # It parsed, so it is not a truncated line: an error wherever it is.
         kinds = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
@@ -132,6 +134,9 @@ def check_snapshot(obj):
                              for key in ("free", "largest_free")}
     classes = member(obj, "classes", list)
     snap["classes"] = [read_class(c, i) for i, c in enumerate(classes)]
+    sites = read_sites(obj)
+    if sites is not None:
+        snap["sites"] = sites
     return snap
 
 

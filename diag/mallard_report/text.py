@@ -8,6 +8,7 @@ numbers come from the report, the derived ones from figures.py.
 
 from .figures import (MiB, duration, figure, formula, human, number, percent, rate, signed,
                       span_pair)
+from .sites import sites_text
 from .snapshots import PROG, TOTALS, uptime_s
 from .trends import TREND_FIGURES, series
 
@@ -38,6 +39,7 @@ def text_report(r):
     out += trend_text(r["trends"], sm)
     out += growth_text(r["classes"])
     out += ["", "verdict: " + r["verdict"]] + ["  " + e for e in r["evidence"]]
+    out += sites_text(r["sites"])
     return "\n".join(out) + "\n"
 
 

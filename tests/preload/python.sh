@@ -4,7 +4,9 @@
 # standard library, normally and under LD_PRELOAD=$MALLARD_LIB; and, under
 # mallard only, a python3 that frees a heap of objects and then sleeps:
 # its RSS must come back (mallard's background thread purges while the
-# program does nothing at all).
+# program does nothing at all); the workload again with allocations
+# sampled every 4 KiB (MALLARD_SITES=4k); and leaker.py, whose growing
+# line mallard-report must name from the sampled sites.
 # 64-bit: python3 ($PYTHON, else /usr/bin/python3, else the one on PATH).
 # 32-bit: the i386 python3.11 from tests/setup-i386-programs.sh.
 
@@ -105,10 +107,46 @@ idle_give_back() {
     fi
 }
 
-tap_plan 4
+# sites_name_the_line: one TAP line. leaker.py under MALLARD_SITES=16k with
+# a snapshot every 100 ms for 3 s: mallard-report must put the worker
+# thread's LEAK line first in the growth. A run too short to decide
+# (undecided) is a SKIP: the sites are ranked for a verdict.
+sites_name_the_line() {
+    name="python3 leaker.py under MALLARD_SITES=16k: the growth's first site is the worker thread's LEAK line"
+    report=${MALLARD_REPORT:-}
+    if [ -z "$report" ] || ! command -v python3 >/dev/null 2>&1; then
+        tap_skip "$name" "mallard-report or the host's python3 is not there (run from make check)"
+        return
+    fi
+    line=$(grep -n '# LEAK' "$preload_dir/leaker.py" | cut -d: -f1)
+    env MALLARD_SITES=16k MALLARD_STATS_INTERVAL_MS=100 MALLARD_STATS_FORMAT=json \
+        MALLARD_STATS_FILE="$work/leaker.ndjson" LD_PRELOAD="$MALLARD_LIB" \
+        "$prog" "$preload_dir/leaker.py" 3 >"$work/leaker.out" 2>"$work/leaker.err"
+    status=$?
+    # the host's python3 reads the report: not the i386 one's PYTHONHOME
+    env -u PYTHONHOME "$report" --json "$work/leaker.ndjson" >"$work/leaker.json" 2>>"$work/leaker.err"
+    verdict_status=$?
+    env -u PYTHONHOME python3 "$top_srcdir/tests/diag/check_sites.py" ranked "$work/leaker.json" growth \
+        "leaker\.py:$line in grow" >"$work/leaker.why" 2>&1
+    if [ $status != 0 ]; then
+        tap_not_ok "$name: exit status $status" "$work/leaker.err"
+    elif [ $verdict_status = 3 ]; then
+        tap_skip "$name" "the run was too short to decide a verdict"
+    elif [ -s "$work/leaker.why" ] || [ $verdict_status != 0 ]; then
+        tap_not_ok "$name" "$work/leaker.why" "$work/leaker.err"
+    else
+        tap_note "$(env -u PYTHONHOME python3 -c 'import json, sys; e = json.load(open(sys.argv[1]))["sites"]["ranked"][0]; print("%.1f%% of the growth: %s" % (100 * e["share"], e["python"][:1]))' "$work/leaker.json")"
+        tap_ok "$name"
+    fi
+}
+
+tap_plan 6
 check_loaded "python3 -c pass" "$prog" -c pass
 run_compare workload "python3 workload.py (dicts, sets, strings, json, generators, classes, threads)" \
     "$prog" "$preload_dir/workload.py"
 run_compare imports "python3: importing 69 standard modules" "$prog" -c "$imports"
 idle_give_back
+run_compare sites "python3 workload.py with every allocation of 4 KiB or so sampled (MALLARD_SITES=4k)" \
+    env MALLARD_SITES=4k "$prog" "$preload_dir/workload.py"
+sites_name_the_line
 tap_done

@@ -91,32 +91,10 @@ static size_t rss_bytes(void)
 
 /* ---- the background thread, found by its name ---- */
 
-/* Thread id of the thread named "mallard-bg", and how many there are. */
-static int find_bg_thread(long *tid)
-{
-    DIR *d = opendir("/proc/self/task");
-    if (d == NULL)
-        return -1;
-    int found = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        char path[96], comm[64];
-        snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
-        if (stress_read_proc(path, comm, sizeof comm) && strncmp(comm, "mallard-bg\n", 11) == 0) {
-            found++;
-            *tid = strtol(e->d_name, NULL, 10);
-        }
-    }
-    closedir(d);
-    return found;
-}
-
-/* Threads of this process other than the background thread: 1 in a
- * program that has started none, more where something else runs threads
- * of its own in the process (qemu-user's emulator thread, say). */
-static int other_threads(void)
+/* Counts this process's threads that are (bg: true) or are not (false)
+ * the background thread "mallard-bg"; *tid gets the id of the last one
+ * counted. -1 if /proc/self/task cannot be read. */
+static int count_threads(bool bg, long *tid)
 {
     DIR *d = opendir("/proc/self/task");
     if (d == NULL)
@@ -128,11 +106,29 @@ static int other_threads(void)
             continue;
         char path[96], comm[64];
         snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
-        if (!stress_read_proc(path, comm, sizeof comm) || strncmp(comm, "mallard-bg\n", 11) != 0)
+        bool is_bg = stress_read_proc(path, comm, sizeof comm) && strncmp(comm, "mallard-bg\n", 11) == 0;
+        if (is_bg == bg) {
             n++;
+            *tid = strtol(e->d_name, NULL, 10);
+        }
     }
     closedir(d);
     return n;
+}
+
+/* Thread id of the thread named "mallard-bg", and how many there are. */
+static int find_bg_thread(long *tid)
+{
+    return count_threads(true, tid);
+}
+
+/* Threads of this process other than the background thread: 1 in a
+ * program that has started none, more where something else runs threads
+ * of its own in the process (qemu-user's emulator thread, say). */
+static int other_threads(void)
+{
+    long tid;
+    return count_threads(false, &tid);
 }
 
 /* Voluntary plus involuntary context switches of thread `tid`. */

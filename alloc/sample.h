@@ -1,0 +1,71 @@
+/*
+ * sample.h - the allocator's side of allocation sampling (MALLARD_SITES):
+ * which allocations are sampled, and how a free finds that its block was.
+ * What a sample records (the call stack, the site) is the diagnostics'
+ * business: they install the hooks below (diag/sites.c).
+ *
+ * Sampling is by bytes, as in jemalloc and tcmalloc: each heap counts
+ * down heap->sample_left by the size of every allocation, and the
+ * allocation that takes it below zero is sampled; the next countdown is
+ * drawn from an exponential distribution of mean MALLARD_SITES bytes. So
+ * every byte allocated has the same chance of being the one sampled, and
+ * a block of s bytes is sampled with probability 1 - exp(-s / rate).
+ * With sampling off the countdown starts at PTRDIFF_MAX and only ever
+ * reaches zero after that many bytes, when it is reset.
+ *
+ * A free finds a sampled block through its page: PAGE_SAMPLED sends every
+ * free in the page to the slow path, which asks the hooks to forget the
+ * block; page->sampled_live counts the page's sampled blocks not yet
+ * forgotten, and the owner clears the flag when it reaches 0. Huge blocks
+ * are asked about on every free while sampling is on (their frees are slow
+ * anyway).
+ */
+#ifndef MALLARD_SAMPLE_H
+#define MALLARD_SAMPLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "alloc/internal.h"
+#include "alloc/linkage.h"
+
+/* Installed by the diagnostics. record is called with the calling
+ * thread's heap->sampling set, so nothing it allocates is sampled in turn;
+ * forget must not allocate (it runs in free, on any thread). */
+typedef struct {
+	/* Records a sample of `size` bytes at `block`; false if it could not. */
+	bool (*record)(void *block, size_t size);
+	/* Forgets `block` if it is a recorded sample; whether it was. */
+	bool (*forget)(void *block);
+} sample_hooks_t;
+
+/* The mean bytes between two samples; 0: sampling is off. Set from
+ * MALLARD_SITES at start-up, constant afterwards. */
+MALLARD_INTERNAL size_t sample_rate(void);
+
+/* Installs the hooks (once, at start-up; NULL: none). Samples are taken
+ * only while hooks are installed. */
+MALLARD_INTERNAL void sample_install(const sample_hooks_t *hooks);
+
+/* A heap's first countdown. */
+MALLARD_INTERNAL void sample_heap_init(heap_t *heap);
+
+/* The allocation of `size` bytes at p (NULL: it failed) took the heap's
+ * countdown below zero: draws the next countdown, records p if sampling is
+ * on, and returns p. */
+MALLARD_COLD void *sample_taken(heap_t *heap, void *p, size_t size);
+
+/* Counts `size` bytes down on the calling thread's heap and samples p if
+ * the countdown ran out; returns p. For the paths that allocate without
+ * passing alloc_malloc (huge blocks of calloc and of large alignments). */
+MALLARD_INTERNAL void *sample_count(void *p, size_t size);
+
+/* The block at `block` in a PAGE_SAMPLED page is being freed by the
+ * thread whose heap is `heap`: forgets it if it was sampled. */
+MALLARD_COLD void sample_page_free(heap_t *heap, page_t *page, void *block);
+
+/* A huge block is being freed: forgets it if it was sampled. */
+MALLARD_INTERNAL void sample_huge_free(void *block);
+
+#endif /* MALLARD_SAMPLE_H */
