@@ -112,8 +112,30 @@ static bool alloc_is_huge_block(segment_t *seg, const void *p, const char *func)
 	return false;
 }
 
+/* The free fast path's push on an owned, queued page (block is not the
+ * head of its free list): also taken by the slow path for a page whose
+ * only flag is PAGE_SAMPLED, once the sample is seen to. */
+static inline __attribute__((always_inline)) void alloc_push_local(heap_t *heap, page_t *page, block_t *block)
+{
+	block->next = page->free;
+	page->free = block;
+	if (unlikely(--page->used == 0))
+		heap_page_emptied(heap, page);
+	if (unlikely(--heap->free_countdown == 0))
+		heap_free_beat(heap);
+}
+
 MALLARD_COLD_LOCAL void alloc_free_slow(heap_t *heap, segment_t *seg, void *p)
 {
+	page_t *slice_page = segment_slice_page(seg, p);
+	if (slice_page->flags == PAGE_SAMPLED && slice_page->heap == heap && (block_t *)p != slice_page->free) {
+		/* most frees here are of the other blocks of a page holding one
+		 * sampled block: they need not ask (sample.h) */
+		if (!sample_page_other(slice_page, p))
+			sample_page_free(heap, slice_page, p);
+		alloc_push_local(heap, slice_page, p);
+		return;
+	}
 	if (seg->kind == SEGMENT_HUGE) {
 		if (alloc_is_huge_block(seg, p, "free")) {
 			if (sample_rate())
@@ -179,12 +201,7 @@ MALLARD_HOT void alloc_free(void *p)
 	heap_t *heap = tls_heap;
 	block_t *block = p;
 	if (likely(page->heap == heap && page->flags == 0 && block != page->free)) {
-		block->next = page->free;
-		page->free = block;
-		if (unlikely(--page->used == 0))
-			heap_page_emptied(heap, page);
-		if (unlikely(--heap->free_countdown == 0))
-			heap_free_beat(heap);
+		alloc_push_local(heap, page, block);
 		return;
 	}
 	alloc_free_slow(heap, seg, p);

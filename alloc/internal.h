@@ -107,6 +107,7 @@ typedef struct page_s {
 	struct page_s *remote_next;      /* heap->remote_pages stack */
 	struct page_s *next, *prev;      /* class queue */
 	_Atomic uint32_t sampled_live;   /* sampled blocks not yet forgotten (sample.h) */
+	_Atomic uintptr_t sampled_one;   /* the page's one sampled block, or SAMPLED_MANY */
 } page_t;
 
 _Static_assert(sizeof(page_t) == 128, "a page header is two cache lines: the index is a shift");

@@ -103,8 +103,11 @@ MALLARD_COLD void *sample_taken(heap_t *heap, void *p, size_t size)
 	if (hooks->record(p, size) && page) {
 		/* counted before the flag is set, so a free that sees the flag
 		 * finds the count; only the owner (us) writes the flags of a
-		 * page it allocates from */
-		atomic_fetch_add_explicit(&page->sampled_live, 1, memory_order_relaxed);
+		 * page it allocates from. sampled_one is never cleared: with the
+		 * count at 0 it is not read, and the next first sample sets it. */
+		uint32_t before = atomic_fetch_add_explicit(&page->sampled_live, 1, memory_order_relaxed);
+		atomic_store_explicit(&page->sampled_one, before == 0 ? (uintptr_t)p : SAMPLED_MANY,
+		                      memory_order_relaxed);
 		page->flags |= PAGE_SAMPLED;
 	}
 	heap->sampling = false;
@@ -131,8 +134,11 @@ MALLARD_COLD void sample_page_free(heap_t *heap, page_t *page, void *block)
 	/* no sampled block left in the page: nothing to look up (the flag is
 	 * cleared below, or by the owner's next free here) */
 	const sample_hooks_t *hooks = atomic_load_explicit(&sample_hooks, memory_order_acquire);
-	if (hooks && atomic_load_explicit(&page->sampled_live, memory_order_relaxed) != 0 && hooks->forget(block))
-		atomic_fetch_sub_explicit(&page->sampled_live, 1, memory_order_relaxed);
+	if (hooks && atomic_load_explicit(&page->sampled_live, memory_order_relaxed) != 0) {
+		uintptr_t one = atomic_load_explicit(&page->sampled_one, memory_order_relaxed);
+		if ((one == SAMPLED_MANY || one == (uintptr_t)block) && hooks->forget(block))
+			atomic_fetch_sub_explicit(&page->sampled_live, 1, memory_order_relaxed);
+	}
 	/* The owner clears the flag once no sampled block is left, while the
 	 * page is queued: a floating page's flags may be written by whoever
 	 * pops it, so they are left to the next free after that. */

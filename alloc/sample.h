@@ -16,10 +16,13 @@
  * A free finds a sampled block through its page: PAGE_SAMPLED sends every
  * free in the page to the slow path, which asks the hooks to forget the
  * block; page->sampled_live counts the page's sampled blocks not yet
- * forgotten, and the owner clears the flag when it reaches 0. Huge blocks
- * are asked about on every free while sampling is on (their frees are slow
- * anyway).
+ * forgotten, and the owner clears the flag when it reaches 0. Most pages
+ * hold one sampled block at a time: page->sampled_one names it (set when
+ * the count goes from 0 to 1, SAMPLED_MANY when it goes higher), so the
+ * frees of the page's other blocks need not ask. Huge blocks are asked
+ * about on every free while sampling is on (their frees are slow anyway).
  */
+#define SAMPLED_MANY ((uintptr_t)1)
 #ifndef MALLARD_SAMPLE_H
 #define MALLARD_SAMPLE_H
 
@@ -64,6 +67,17 @@ MALLARD_INTERNAL void *sample_count(void *p, size_t size);
 /* The block at `block` in a PAGE_SAMPLED page is being freed by the
  * thread whose heap is `heap`: forgets it if it was sampled. */
 MALLARD_COLD void sample_page_free(heap_t *heap, page_t *page, void *block);
+
+/* Whether `block`, freed in a PAGE_SAMPLED page, is certainly not the
+ * page's sampled block: the page holds exactly one, and it is another.
+ * (When this is false, sample_page_free finds out, and clears the flag
+ * when no sampled block is left.) */
+static inline bool sample_page_other(page_t *page, const void *block)
+{
+	uintptr_t one = atomic_load_explicit(&page->sampled_one, memory_order_relaxed);
+	return one != SAMPLED_MANY && one != (uintptr_t)block &&
+	       atomic_load_explicit(&page->sampled_live, memory_order_relaxed) != 0;
+}
 
 /* A huge block is being freed: forgets it if it was sampled. */
 MALLARD_INTERNAL void sample_huge_free(void *block);

@@ -7,7 +7,8 @@
 #   test_stats_linked  reporting calls no malloc; snapshots while threads
 #                      allocate (libmallard: malloc is mallard's)
 #   test_sites         MALLARD_SITES: estimates, every free path, threads,
-#                      fork, JSON, a bad value (each case in a fresh process)
+#                      2000 short threads, fork, a signal handler's sample,
+#                      JSON, a bad value (each case in a fresh process)
 #   check-stats-env.sh MALLARD_STATS=exit, _FORMAT, _FILE with %p, _INTERVAL_MS,
 #                      _SIGNAL, fork, bad values (on stats_helper)
 

@@ -1,7 +1,8 @@
 /*
  * test_sites.c - sampled allocation sites (MALLARD_SITES): the estimate
  * of each site's live bytes, forgetting on every kind of free, the frames,
- * threads and fork, the JSON a snapshot carries, and a bad value.
+ * threads (thousands of them) and fork, a sample taken in a signal handler,
+ * the JSON a snapshot carries, and a bad value.
  *
  * Sampling is read from the environment at start-up, so every case runs
  * in a fresh process: this program, re-executed with "--case NAME" and the
@@ -19,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -266,6 +268,75 @@ static int case_fork(void)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 3;
 }
 
+/* Thousands of threads come and go, each sampling (its heap's countdown)
+ * and freeing what it sampled: nothing is left counted, and the sites of
+ * every thread are there. */
+enum { SHORT_THREADS = 2000, SHORT_BLOCKS = 64 };
+
+static void *short_thread(void *arg)
+{
+	void *b[SHORT_BLOCKS];
+	for (size_t i = 0; i < SHORT_BLOCKS; i++)
+		b[i] = site_small(64 + (uintptr_t)arg % 512);
+	for (size_t i = 0; i < SHORT_BLOCKS; i++)
+		free(b[i]);
+	return NULL;
+}
+
+static int case_many_threads(void)
+{
+	uint64_t base = live_now();
+	for (unsigned r = 0; r < SHORT_THREADS / 8; r++) {
+		pthread_t t[8];
+		for (unsigned i = 0; i < 8; i++)
+			if (pthread_create(&t[i], NULL, short_thread, (void *)(uintptr_t)(r * 8 + i)) != 0)
+				return 2;
+		for (unsigned i = 0; i < 8; i++)
+			pthread_join(t[i], NULL);
+	}
+	size_t n = mallard_sites_get(shown, SITES_SHOWN);
+	const mallard_site_t *s = site_of(site_small, n);
+	printf("# many threads: %d threads, site_small sampled %llu times, %llu live bytes after (%llu before)\n",
+	       SHORT_THREADS, s ? (unsigned long long)s->samples : 0ull, (unsigned long long)live_now(),
+	       (unsigned long long)base);
+	return s && s->samples > 0 && live_now() == base ? 0 : 1;
+}
+
+/* A sample taken in a signal handler: the stack unwinds through the
+ * signal frame to the code the signal interrupted. */
+static void *volatile signal_block;
+
+__attribute__((noinline)) static void on_signal(int sig)
+{
+	(void)sig;
+	signal_block = site_leak(100);
+}
+
+__attribute__((noinline)) static int interrupted_here(void)
+{
+	raise(SIGUSR1);
+	return signal_block != NULL;
+}
+
+static int case_signal(void)
+{
+	signal(SIGUSR1, on_signal);
+	if (!interrupted_here())
+		return 2;
+	size_t n = mallard_sites_get(shown, SITES_SHOWN);
+	const mallard_site_t *s = site_of(site_leak, n);
+	bool handler = false, interrupted = false;
+	for (uint32_t k = 0; s && k < s->depth; k++) {
+		uintptr_t f = (uintptr_t)s->frames[k];
+		handler |= f - (uintptr_t)on_signal < SITE_FN_SPAN;
+		interrupted |= f - (uintptr_t)interrupted_here < SITE_FN_SPAN;
+	}
+	printf("# signal: the handler's sample has %u frames; handler %s, interrupted function %s\n",
+	       s ? s->depth : 0, handler ? "found" : "missing", interrupted ? "found" : "missing");
+	free(signal_block);
+	return handler && interrupted && live_now() == 0 ? 0 : 1;
+}
+
 /* A snapshot written as JSON carries the sites and the loaded objects. */
 static int case_json(void)
 {
@@ -323,6 +394,8 @@ static const struct {
 	{"paths", case_paths, "1"},
 	{"threads", case_threads, "4k"},
 	{"fork", case_fork, "4k"},
+	{"many_threads", case_many_threads, "4k"},
+	{"signal", case_signal, "1"},
 	{"json", case_json, "4k"},
 	{"bad", case_bad, "banana"},
 };
