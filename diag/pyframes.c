@@ -66,8 +66,8 @@ typedef struct {
 	uint32_t text; /* file, name, line table: at this offset of py_text */
 } pycode_t;
 
-#define PYCODE_MAX ((uint32_t)1 << 16)
-#define PYCODE_INDEX ((uint32_t)1 << 17)
+#define PYCODE_MAX ((uint32_t)1 << 13)
+#define PYCODE_INDEX ((uint32_t)1 << 14)
 #define PYCODE_PROBE 32
 #define PY_TEXT_BYTES ((size_t)16 << 20)
 

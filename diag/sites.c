@@ -39,7 +39,7 @@
 #define SITE_FRAMES MALLARD_SITE_FRAMES_MAX
 #define SITE_OWN_FRAMES_MAX 12 /* frames of mallard's own above the caller, at most */
 #define SITE_FRAMES_UNDER_PYTHON 8 /* C frames kept when there are Python frames */
-#define SITE_INDEX_SLOTS ((uint32_t)1 << 15)
+#define SITE_INDEX_SLOTS ((uint32_t)1 << 14)
 #define SITE_MAX (SITE_INDEX_SLOTS / 2)
 #define SITE_PROBE 64
 #define SAMPLE_PROBE 32
@@ -60,7 +60,7 @@
 #define SAMPLE_SLOTS0_MAX ((size_t)1 << 17) /* 3 MiB of address space */
 #define SAMPLE_LEVELS 3
 #endif
-#define SAMPLE_SLOTS_MIN ((size_t)1 << 12)
+#define SAMPLE_SLOTS_MIN ((size_t)1 << 10)
 
 typedef struct {
 	uint64_t hash;
