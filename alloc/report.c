@@ -19,18 +19,26 @@ static void report_puts(report_buf_t *r, const char *s)
 		r->buf[r->len++] = *s++;
 }
 
-static void report_hex(report_buf_t *r, uintptr_t v)
+MALLARD_INTERNAL size_t report_fmt_hex(char *out, uintptr_t v)
 {
-	char tmp[2 + 2 * sizeof(uintptr_t) + 1];
-	size_t n = sizeof(tmp) - 1;
-	tmp[n] = '\0';
+	char tmp[REPORT_HEX_MAX];
+	size_t n = sizeof(tmp);
 	do {
 		tmp[--n] = "0123456789abcdef"[v & 15];
 		v >>= 4;
 	} while (v);
 	tmp[--n] = 'x';
 	tmp[--n] = '0';
-	report_puts(r, tmp + n);
+	memcpy(out, tmp + n, sizeof(tmp) - n);
+	out[sizeof(tmp) - n] = '\0';
+	return sizeof(tmp) - n;
+}
+
+static void report_hex(report_buf_t *r, uintptr_t v)
+{
+	char tmp[REPORT_HEX_MAX + 1];
+	report_fmt_hex(tmp, v);
+	report_puts(r, tmp);
 }
 
 static void report_uint(report_buf_t *r, unsigned long long v)

@@ -5,6 +5,8 @@
 #define MALLARD_REPORT_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "alloc/linkage.h"
 
@@ -13,6 +15,11 @@
 MALLARD_COLD void report_bad_pointer(const char *func, const void *p, const char *what, bool may_ignore);
 
 /* "mallard: warning: NAME="VALUE" is not valid (expected EXPECTED); using FALLBACK" */
+/* v as "0x..." (lower-case hex, no leading zeros) into out, which has
+ * room for REPORT_HEX_MAX bytes and a NUL; returns the length. */
+#define REPORT_HEX_MAX (2 + 2 * sizeof(uintptr_t))
+MALLARD_INTERNAL size_t report_fmt_hex(char *out, uintptr_t v);
+
 /* "mallard: warning: WHAT", one line on stderr. */
 MALLARD_COLD void report_warning(const char *what);
 

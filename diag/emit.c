@@ -215,19 +215,14 @@ static void emit_json_class(emitter_t *e, const mallard_stats_class_t *f)
 
 #define EMIT_SITES_MAX 128 /* sites a snapshot lists, the most live bytes first */
 
+/* v as a JSON string "0x..." (a 64-bit address does not fit a double) */
 static void emit_hex(emitter_t *e, uintptr_t v)
 {
-	char tmp[2 + 2 * sizeof(uintptr_t) + 2];
-	size_t n = sizeof(tmp);
-	tmp[--n] = '"';
-	do {
-		tmp[--n] = "0123456789abcdef"[v & 15];
-		v >>= 4;
-	} while (v);
-	tmp[--n] = 'x';
-	tmp[--n] = '0';
-	tmp[--n] = '"';
-	emit_mem(e, tmp + n, sizeof(tmp) - n);
+	char tmp[REPORT_HEX_MAX + 1];
+	size_t n = report_fmt_hex(tmp, v);
+	emit_mem(e, "\"", 1);
+	emit_mem(e, tmp, n);
+	emit_mem(e, "\"", 1);
 }
 
 /* A JSON string; control characters, quotes and backslashes escaped. */
