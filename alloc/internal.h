@@ -79,8 +79,11 @@ enum {
  *   used == capacity - |free|
  *           (thread_free blocks are still counted in used until collected)
  *   capacity <= reserved; blocks [capacity, reserved) were never touched.
- *   flags == 0 exactly when the page is in its class queue, owned, and has
- *   handed out no interior pointer: the free fast path tests only that.
+ *   (flags & ~PAGE_SAMPLED) == 0 exactly when the page is in its class
+ *   queue, owned, and has handed out no interior pointer. The free fast
+ *   path tests flags == 0; a page whose only flag is PAGE_SAMPLED (it holds
+ *   a live sampled block, sample.h) gets the same push from the slow path
+ *   once the sample is seen to.
  *   PAGE_FLOATING and (xthread_free & NOTIFY): the page is in no queue and
  *   the next remote free will push it on heap->remote_pages.
  *   PAGE_FLOATING and !(xthread_free & NOTIFY): a remote thread cleared

@@ -225,21 +225,41 @@ static void emit_hex(emitter_t *e, uintptr_t v)
 	emit_mem(e, "\"", 1);
 }
 
-/* A JSON string; control characters, quotes and backslashes escaped. */
-static void emit_json_string(emitter_t *e, const char *s)
+/* Bytes of the UTF-8 sequence at s (2 to 4), 0 if it is not one. */
+static size_t utf8_length(const unsigned char *s)
 {
+	size_t n = s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 && s[0] <= 0xDF ? 2 : 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+	return n;
+}
+
+/* A JSON string; control characters, quotes and backslashes escaped, and a
+ * byte that is not UTF-8 (a file name may hold any) written as U+FFFD, so
+ * the line stays readable. */
+static void emit_json_string(emitter_t *e, const char *text)
+{
+	const unsigned char *s = (const unsigned char *)text;
 	emit_mem(e, "\"", 1);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	while (*s) {
+		unsigned char c = *s;
+		size_t n = 1;
 		if (c == '"' || c == '\\') {
 			char esc[2] = {'\\', (char)c};
 			emit_mem(e, esc, 2);
 		} else if (c < 0x20) {
 			char esc[6] = {'\\', 'u', '0', '0', "0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15]};
 			emit_mem(e, esc, 6);
+		} else if (c < 0x80) {
+			emit_mem(e, (const char *)s, 1);
+		} else if ((n = utf8_length(s)) != 0) {
+			emit_mem(e, (const char *)s, n);
 		} else {
-			emit_mem(e, (const char *)&c, 1);
+			emit_mem(e, "\\ufffd", 6);
+			n = 1;
 		}
+		s += n;
 	}
 	emit_mem(e, "\"", 1);
 }
