@@ -129,10 +129,9 @@ MALLARD_INTERNAL void *sample_count(void *p, size_t size)
 
 MALLARD_COLD void sample_page_free(heap_t *heap, page_t *page, void *block)
 {
-	/* forget allocates nothing, so it needs no guard (and a thread past
-	 * its exit frees on heap_empty, which it must not write) */
-	/* no sampled block left in the page: nothing to look up (the flag is
-	 * cleared below, or by the owner's next free here) */
+	/* The table is asked only while the page holds a sampled block that
+	 * may be this one. forget allocates nothing, so it needs no guard (a
+	 * thread past its exit frees on heap_empty, which it must not write). */
 	const sample_hooks_t *hooks = atomic_load_explicit(&sample_hooks, memory_order_acquire);
 	if (hooks && atomic_load_explicit(&page->sampled_live, memory_order_relaxed) != 0) {
 		uintptr_t one = atomic_load_explicit(&page->sampled_one, memory_order_relaxed);
