@@ -25,13 +25,14 @@
  * alone.
  */
 #include "alloc/inspect.h"
+#include "diag/emit.h"
 #include "diag/pyframes.h"
+#include "diag/table_map.h"
 
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
-#include <sys/mman.h>
 
 typedef struct {
 	size_t runtime_tstate; /* _PyRuntime.gilstate.tstate_current */
@@ -157,12 +158,6 @@ static uint32_t py_code_id(const uint8_t *code)
 
 /* ---- start-up and capture ---- */
 
-static void *py_map(size_t bytes)
-{
-	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	return p == MAP_FAILED ? NULL : p;
-}
-
 MALLARD_INTERNAL bool pyframes_start(void)
 {
 	const unsigned long *version = dlsym(RTLD_DEFAULT, "Py_Version");
@@ -176,9 +171,9 @@ MALLARD_INTERNAL bool pyframes_start(void)
 	py_bytes_type = dlsym(RTLD_DEFAULT, "PyBytes_Type");
 	if (!py_runtime || !py_code_type || !py_unicode_type || !py_bytes_type)
 		return false;
-	py_codes = py_map(PYCODE_MAX * sizeof(pycode_t));
-	py_index = py_map(PYCODE_INDEX * sizeof(*py_index));
-	py_text = py_map(PY_TEXT_BYTES);
+	py_codes = table_map(PYCODE_MAX * sizeof(pycode_t));
+	py_index = table_map(PYCODE_INDEX * sizeof(*py_index));
+	py_text = table_map(PY_TEXT_BYTES);
 	py_on = py_codes && py_index && py_text;
 	return py_on;
 }
@@ -284,15 +279,9 @@ MALLARD_INTERNAL size_t pyframes_describe(pyframe_t f, char *buf, size_t cap)
 		int line = py_line((const uint8_t *)text + c->file_len + c->name_len, c->table_len, c->firstlineno,
 		                   f.instr);
 		if (line >= 0) {
-			char num[16];
-			size_t k = sizeof(num);
-			unsigned v = (unsigned)line;
-			do {
-				num[--k] = (char)('0' + v % 10);
-				v /= 10;
-			} while (v);
+			char num[24];
 			at = py_put(buf, at, cap, ":", 1);
-			at = py_put(buf, at, cap, num + k, sizeof(num) - k);
+			at = py_put(buf, at, cap, num, fmt_u64(num, (uint64_t)line));
 		}
 		at = py_put(buf, at, cap, " in ", 4);
 		at = py_put(buf, at, cap, text + c->file_len, c->name_len);

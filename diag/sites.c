@@ -27,6 +27,7 @@
 #include "alloc/inspect.h"
 #include "diag/pyframes.h"
 #include "diag/sites.h"
+#include "diag/table_map.h"
 
 #include <elf.h>
 #include <execinfo.h>
@@ -62,11 +63,17 @@
 #endif
 #define SAMPLE_SLOTS_MIN ((size_t)1 << 10)
 
+/* A stack as captured: C frames, and the Python stack (innermost first,
+ * pyframes.h) when there is one. */
 typedef struct {
-	uint64_t hash;
 	uint32_t depth, py_depth;
 	uintptr_t frames[SITE_FRAMES];
-	pyframe_t py[PYFRAMES_MAX]; /* the Python stack, innermost first (pyframes.h) */
+	pyframe_t py[PYFRAMES_MAX];
+} site_stack_t;
+
+typedef struct {
+	uint64_t hash;
+	site_stack_t stack;
 	_Atomic uint64_t live_bytes, live_blocks_fx, samples_live;
 	_Atomic uint64_t alloc_bytes, allocs_fx, samples;
 	_Atomic uint64_t pinned_bytes; /* written by snapshots, under snapshot_lock */
@@ -152,13 +159,6 @@ static uint64_t sites_blocks_fx(uint64_t size, uint64_t weight)
 
 /* ---- sites ---- */
 
-/* A stack as captured: C frames, and Python frames when there are. */
-typedef struct {
-	uint32_t depth, py_depth;
-	uintptr_t frames[SITE_FRAMES];
-	pyframe_t py[PYFRAMES_MAX];
-} site_stack_t;
-
 static uint64_t sites_mix(uint64_t h, uint64_t v)
 {
 	h ^= v;
@@ -178,12 +178,10 @@ static uint64_t sites_hash(const site_stack_t *st)
 
 static bool sites_same(const site_t *s, uint64_t hash, const site_stack_t *st)
 {
-	if (s->hash != hash || s->depth != st->depth || s->py_depth != st->py_depth)
-		return false;
-	for (uint32_t i = 0; i < st->py_depth; i++)
-		if (s->py[i].code != st->py[i].code || s->py[i].instr != st->py[i].instr)
-			return false;
-	return memcmp(s->frames, st->frames, st->depth * sizeof(st->frames[0])) == 0;
+	const site_stack_t *t = &s->stack;
+	return s->hash == hash && t->depth == st->depth && t->py_depth == st->py_depth &&
+	       memcmp(t->frames, st->frames, st->depth * sizeof(st->frames[0])) == 0 &&
+	       memcmp(t->py, st->py, st->py_depth * sizeof(st->py[0])) == 0;
 }
 
 /* The site of this stack, interned if new; 0 when the table is full. */
@@ -199,12 +197,8 @@ static uint32_t sites_intern(const site_stack_t *st)
 				fresh = atomic_fetch_add_explicit(&sites_used, 1, memory_order_relaxed);
 				if (fresh >= SITE_MAX)
 					return 0;
-				site_t *s = &sites[fresh];
-				s->hash = hash;
-				s->depth = st->depth;
-				s->py_depth = st->py_depth;
-				memcpy(s->frames, st->frames, st->depth * sizeof(st->frames[0]));
-				memcpy(s->py, st->py, st->py_depth * sizeof(st->py[0]));
+				sites[fresh].hash = hash;
+				sites[fresh].stack = *st;
 			}
 			uint32_t expected = 0;
 			if (atomic_compare_exchange_strong_explicit(slot, &expected, fresh + 1, memory_order_release,
@@ -245,8 +239,6 @@ static size_t sample_level_slots(unsigned level)
 	return sample_slots0 << (2 * level);
 }
 
-static void *sites_map(size_t bytes);
-
 /* Level `level` of the sample table, mapped now if it is not yet (by
  * whichever thread gets there first); NULL if it cannot be. */
 static sample_slot_t *sample_level(unsigned level, bool map)
@@ -254,7 +246,7 @@ static sample_slot_t *sample_level(unsigned level, bool map)
 	sample_slot_t *t = atomic_load_explicit(&sample_levels[level], memory_order_acquire);
 	if (t || !map || atomic_load_explicit(&sample_level_failed[level], memory_order_relaxed))
 		return t;
-	sample_slot_t *fresh = sites_map(sample_level_slots(level) * sizeof(sample_slot_t));
+	sample_slot_t *fresh = table_map(sample_level_slots(level) * sizeof(sample_slot_t));
 	if (fresh == NULL) {
 		atomic_store_explicit(&sample_level_failed[level], true, memory_order_relaxed);
 		return NULL;
@@ -356,36 +348,16 @@ static const sample_hooks_t sites_hooks = {sites_record, sites_forget};
 
 /* ---- start-up ---- */
 
-/* The tables are written a slot here and there: transparent huge pages
- * would make 2 MiB resident for each. */
-static void *sites_map(size_t bytes)
+/* The object holding this code, when that is a library (linked into the
+ * program, mallard's frames cannot be told from the program's: they are
+ * kept, and the report shows them). */
+static void sites_note_own(void *arg, const sites_object_t *o)
 {
-	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	madvise(p, bytes, MADV_NOHUGEPAGE);
-	return p;
-}
-
-/* The executable segments of the object holding this code, when that is a
- * library (linked into the program, mallard's frames cannot be told from
- * the program's: they are kept, and the report shows them). */
-static int sites_find_own(struct dl_phdr_info *info, size_t size, void *arg)
-{
-	(void)size;
 	uintptr_t self = (uintptr_t)arg;
-	if (info->dlpi_name == NULL || info->dlpi_name[0] == '\0')
-		return 0; /* the main program */
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
-		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) && self >= lo && self < lo + ph->p_memsz) {
-			own_lo = lo;
-			own_hi = lo + ph->p_memsz;
-			return 1;
-		}
+	if (!o->is_main && self >= o->lo && self < o->hi) {
+		own_lo = o->lo;
+		own_hi = o->hi;
 	}
-	return 0;
 }
 
 MALLARD_INTERNAL void sites_start(void)
@@ -397,17 +369,17 @@ MALLARD_INTERNAL void sites_start(void)
 	sample_slots0 = SAMPLE_SLOTS_MIN;
 	while (sample_slots0 < want && sample_slots0 < SAMPLE_SLOTS0_MAX)
 		sample_slots0 *= 2;
-	sites = sites_map(SITE_MAX * sizeof(site_t));
-	site_index = sites_map(SITE_INDEX_SLOTS * sizeof(*site_index));
-	pins = sites_map(PIN_MAX * sizeof(pin_t));
-	pin_sums = sites_map(SITE_MAX * sizeof(uint64_t));
+	sites = table_map(SITE_MAX * sizeof(site_t));
+	site_index = table_map(SITE_INDEX_SLOTS * sizeof(*site_index));
+	pins = table_map(PIN_MAX * sizeof(pin_t));
+	pin_sums = table_map(SITE_MAX * sizeof(uint64_t));
 	if (sites == NULL || site_index == NULL || pins == NULL || pin_sums == NULL || !sample_level(0, true)) {
 		report_warning("MALLARD_SITES: no memory for the sample tables; sampling is off");
 		return;
 	}
 	sites_rate_bytes = (double)rate;
 	atomic_store_explicit(&sites_used, 1, memory_order_relaxed); /* site 0: no room */
-	dl_iterate_phdr(sites_find_own, (void *)(uintptr_t)sites_start);
+	sites_objects(sites_note_own, (void *)(uintptr_t)sites_start);
 	pyframes_start();
 	/* the first backtrace() loads the unwinder (and allocates): now, with
 	 * no hook in place, rather than inside a malloc */
@@ -434,9 +406,9 @@ static void sites_view(uint32_t id, mallard_site_t *v)
 	v->samples_live = atomic_load_explicit(&s->samples_live, memory_order_relaxed);
 	v->samples = atomic_load_explicit(&s->samples, memory_order_relaxed);
 	v->pinned_bytes = atomic_load_explicit(&s->pinned_bytes, memory_order_relaxed);
-	v->depth = s->depth;
+	v->depth = s->stack.depth;
 	for (uint32_t i = 0; i < SITE_FRAMES; i++)
-		v->frames[i] = i < s->depth ? (void *)s->frames[i] : NULL;
+		v->frames[i] = i < s->stack.depth ? (void *)s->stack.frames[i] : NULL;
 }
 
 static bool sites_before(const mallard_site_t *a, const mallard_site_t *b)
@@ -489,12 +461,12 @@ MALLARD_INTERNAL size_t sites_top(mallard_site_t *out, uint32_t *ids, size_t max
 
 MALLARD_INTERNAL uint32_t sites_py_depth(uint32_t id)
 {
-	return sites_running && id < SITE_MAX ? sites[id].py_depth : 0;
+	return sites_running && id < SITE_MAX ? sites[id].stack.py_depth : 0;
 }
 
 MALLARD_INTERNAL size_t sites_py_describe(uint32_t id, uint32_t k, char *buf, size_t cap)
 {
-	return pyframes_describe(sites[id].py[k], buf, cap);
+	return pyframes_describe(sites[id].stack.py[k], buf, cap);
 }
 
 /* ---- who pins the pages ---- */
@@ -620,10 +592,11 @@ static int sites_object(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	(void)size;
 	sites_objects_walk_t *w = arg;
-	sites_object_t o = {info->dlpi_name ? info->dlpi_name : "", info->dlpi_addr, UINTPTR_MAX, 0, ""};
+	sites_object_t o = {info->dlpi_name ? info->dlpi_name : "", info->dlpi_addr, UINTPTR_MAX, 0, "", false};
 	char exe[512];
 	if (o.path[0] == '\0' && !w->exe_seen) {
 		/* the main program comes first, with no name: its path */
+		o.is_main = true;
 		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 		if (n > 0) {
 			exe[n] = '\0';

@@ -65,6 +65,7 @@ typedef struct {
 	uintptr_t base;         /* load bias: address = base + file vaddr */
 	uintptr_t lo, hi;       /* its executable segments span [lo, hi) */
 	char build_id[41];      /* hex of NT_GNU_BUILD_ID (20 bytes at most shown), or "" */
+	bool is_main;           /* the main program (path from /proc/self/exe) */
 } sites_object_t;
 MALLARD_INTERNAL void sites_objects(void (*fn)(void *arg, const sites_object_t *o), void *arg);
 
