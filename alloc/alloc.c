@@ -69,6 +69,15 @@ oom:
 	return NULL;
 }
 
+/* The fast path's countdown ran out on this allocation: gives it back
+ * and lets the slow path allocate, count and sample. Out of line, so the
+ * fast path keeps no copy of the countdown for the giving back. */
+MALLARD_COLD_LOCAL void *alloc_malloc_sampled(heap_t *heap, size_t size)
+{
+	heap->sample_left += (intptr_t)size;
+	return alloc_malloc_slow(heap, size);
+}
+
 /* free() of a pointer outside every segment: NULL, a listed huge
  * block, or a pointer mallard never handed out. */
 MALLARD_COLD_LOCAL void alloc_free_unknown(void *p)
@@ -125,17 +134,9 @@ static inline __attribute__((always_inline)) void alloc_push_local(heap_t *heap,
 		heap_free_beat(heap);
 }
 
-MALLARD_COLD_LOCAL void alloc_free_slow(heap_t *heap, segment_t *seg, void *p)
+/* Every free the fast path does not finish but those in sampled pages. */
+MALLARD_COLD_LOCAL void alloc_free_other(heap_t *heap, segment_t *seg, void *p)
 {
-	page_t *slice_page = segment_slice_page(seg, p);
-	if (slice_page->flags == PAGE_SAMPLED && slice_page->heap == heap && (block_t *)p != slice_page->free) {
-		/* most frees here are of the other blocks of a page holding one
-		 * sampled block: they need not ask (sample.h) */
-		if (!sample_page_other(slice_page, p))
-			sample_page_free(heap, slice_page, p);
-		alloc_push_local(heap, slice_page, p);
-		return;
-	}
 	if (seg->kind == SEGMENT_HUGE) {
 		if (alloc_is_huge_block(seg, p, "free")) {
 			if (sample_rate())
@@ -156,11 +157,29 @@ MALLARD_COLD_LOCAL void alloc_free_slow(heap_t *heap, segment_t *seg, void *p)
 		heap_free_remote(page, block);
 }
 
+/* The free fast path's other way out. Most frees here (with sampling on)
+ * are of the other blocks of an owned page holding a sampled block or two:
+ * they need not ask (sample.h), and get the fast path's push, with no more
+ * set up than that takes. (The page is found again here: passing it would
+ * cost the fast path a register.) */
+MALLARD_COLD_LOCAL void alloc_free_slow(heap_t *heap, segment_t *seg, void *p)
+{
+	page_t *slice_page = segment_slice_page(seg, p);
+	if (slice_page->flags == PAGE_SAMPLED && slice_page->heap == heap && (block_t *)p != slice_page->free) {
+		if (unlikely(!sample_page_unsampled(slice_page, p)))
+			sample_page_free(heap, slice_page, p);
+		alloc_push_local(heap, slice_page, p);
+		return;
+	}
+	alloc_free_other(heap, seg, p);
+}
+
 /* ---- fast paths ---- */
 
-/* malloc fast path: size -> direct page -> pop, and the sample countdown
- * (sample.h). About 12 instructions with three tests; everything else (first call of a thread, empty free list,
- * sizes above DIRECT_MAX) is a tail call to alloc_malloc_slow. */
+/* malloc fast path: size -> direct page -> countdown (sample.h) -> pop.
+ * About 12 instructions with three tests; everything else (first call of a
+ * thread, empty free list, sizes above DIRECT_MAX, a sample) is a tail call
+ * to alloc_malloc_slow. */
 MALLARD_HOT void *alloc_malloc(size_t size)
 {
 	heap_t *heap = tls_heap;
@@ -168,15 +187,17 @@ MALLARD_HOT void *alloc_malloc(size_t size)
 		page_t *page = heap->direct[(size + 15) >> 4];
 		block_t *block = page->free;
 		if (likely(block != NULL)) {
+			/* counted only once a block is there, so never on
+			 * heap_empty; the hot path keeps just the subtract
+			 * and the branch */
+			if (unlikely((heap->sample_left -= (intptr_t)size) < 0))
+				return alloc_malloc_sampled(heap, size);
 			block_t *next = block->next;
 			page->free = next;
 			page->used++;
 			block_prefetch(next);
 			if (config_stats)
 				heap->tally[(size + 15) >> 4] += TALLY_ONE + size;
-			heap->sample_left -= (intptr_t)size;
-			if (unlikely(heap->sample_left < 0))
-				return sample_taken(heap, block, size);
 			return block;
 		}
 	}

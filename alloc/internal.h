@@ -68,6 +68,9 @@ enum {
 	PAGE_SAMPLED = 1u << 6,  /* holds sampled blocks (sample.h): frees ask */
 };
 
+/* Sampled blocks a page names (sample.h): fills its second cache line. */
+#define PAGE_SAMPLED_SLOTS 3
+
 /* Low bit of page->xthread_free: the owner asked to be told of the next
  * remote free (the page is floating). */
 #define THREAD_FREE_NOTIFY ((uintptr_t)1)
@@ -109,8 +112,11 @@ typedef struct page_s {
 	_Alignas(64) _Atomic uintptr_t xthread_free; /* remote frees | THREAD_FREE_NOTIFY */
 	struct page_s *remote_next;      /* heap->remote_pages stack */
 	struct page_s *next, *prev;      /* class queue */
-	_Atomic uint32_t sampled_live;   /* sampled blocks not yet forgotten (sample.h) */
-	_Atomic uintptr_t sampled_one;   /* the page's one sampled block, or SAMPLED_MANY */
+	/* sampled blocks (sample.h): those not yet forgotten, the first few
+	 * of them by address (0: a free slot), and how many found no slot */
+	_Atomic uint32_t sampled_live;
+	_Atomic uint32_t sampled_unslotted;
+	_Atomic uintptr_t sampled[PAGE_SAMPLED_SLOTS];
 } page_t;
 
 _Static_assert(sizeof(page_t) == 128, "a page header is two cache lines: the index is a shift");

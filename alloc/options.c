@@ -16,7 +16,8 @@
  *                           free calls run maintenance
  *   MALLARD_SITES           RATE: sample allocations, one in about every
  *                           RATE bytes (k, m, g suffixes: 512k), recording
- *                           their call stacks; 0 (default): off
+ *                           their call stacks; on: RATE 2m; 0 or off
+ *                           (default): no sampling
  *   MALLARD_INVALID_FREE    abort (default) | ignore: what to do after
  *                           reporting a free of a pointer mallard never gave
  *   MALLARD_STATS=exit            a snapshot when the process exits
@@ -43,6 +44,9 @@
 #define PURGE_DELAY_MAX_MS 3600000L
 #define STATS_INTERVAL_MAX_MS 86400000L
 #define SITES_RATE_MAX (1L << 30)
+/* MALLARD_SITES=on: tcmalloc's mean gap between samples, where the cost
+ * of sampling stays near 1 % in a program that does nothing but allocate */
+#define SITES_RATE_ON (2L << 20)
 #define OPTIONS_STR(x) OPTIONS_STR_(x)
 #define OPTIONS_STR_(x) #x
 
@@ -69,7 +73,7 @@ typedef struct {
 	size_t offset;               /* of the field in options_t */
 	option_field_t field;
 	long lo, hi;                 /* OPTION_NUMBER: the range */
-	const option_word_t *words;  /* OPTION_WORD: the accepted words, up to a NULL word */
+	const option_word_t *words;  /* OPTION_WORD (OPTION_BYTES: also): the accepted words, up to a NULL word */
 	const char *expected;        /* the warning's "expected ..." */
 	const char *fallback;        /* the warning's "using ..." */
 } option_t;
@@ -84,9 +88,9 @@ typedef struct {
 #define NUMBER(env, member, min, max, exp, fb) \
 	{.name = env, .kind = OPTION_NUMBER, .offset = offsetof(options_t, member), .field = FIELD_OF(member), \
 	 .lo = min, .hi = max, .expected = exp, .fallback = fb}
-#define BYTES(env, member, min, max, exp, fb) \
+#define BYTES(env, member, min, max, list, exp, fb) \
 	{.name = env, .kind = OPTION_BYTES, .offset = offsetof(options_t, member), .field = FIELD_OF(member), \
-	 .lo = min, .hi = max, .expected = exp, .fallback = fb}
+	 .lo = min, .hi = max, .words = list, .expected = exp, .fallback = fb}
 #define WORD(env, member, list, exp, fb) \
 	{.name = env, .kind = OPTION_WORD, .offset = offsetof(options_t, member), .field = FIELD_OF(member), \
 	 .words = list, .expected = exp, .fallback = fb}
@@ -98,6 +102,7 @@ static const option_word_t invalid_free_words[] = {{"abort", 1}, {"ignore", 0}, 
 static const option_word_t stats_words[] = {{"exit", 1}, {"", 0}, {NULL, 0}};
 static const option_word_t signal_words[] = {
 	{"USR1", SIGUSR1}, {"SIGUSR1", SIGUSR1}, {"USR2", SIGUSR2}, {"SIGUSR2", SIGUSR2}, {NULL, 0}};
+static const option_word_t sites_words[] = {{"on", SITES_RATE_ON}, {"off", 0}, {NULL, 0}};
 static const option_word_t format_words[] = {
 	{"text", MALLARD_STATS_TEXT}, {"json", MALLARD_STATS_JSON}, {NULL, 0}};
 
@@ -109,8 +114,8 @@ static const option_t option_table[] = {
 	       OPTIONS_STR(SEGMENT_CACHE_DEFAULT)),
 	NUMBER("MALLARD_THP", thp, 0, 1, "0 or 1", "0"),
 	NUMBER("MALLARD_BACKGROUND", background, 0, 1, "0 or 1", "1"),
-	BYTES("MALLARD_SITES", sites_rate, 0, SITES_RATE_MAX, "bytes from 0 to 1g (k, m, g suffixes allowed)",
-	      "0, sampling off"),
+	BYTES("MALLARD_SITES", sites_rate, 0, SITES_RATE_MAX, sites_words,
+	      "on, off, or bytes from 0 to 1g (k, m, g suffixes allowed)", "0, sampling off"),
 	WORD("MALLARD_INVALID_FREE", invalid_free_abort, invalid_free_words, "abort or ignore", "abort"),
 	WORD("MALLARD_STATS", stats_at_exit, stats_words, "exit", "no exit report"),
 	NUMBER("MALLARD_STATS_INTERVAL_MS", stats_interval_ms, 1, STATS_INTERVAL_MAX_MS,
@@ -200,7 +205,7 @@ static void options_read(const option_t *o)
 			report_bad_option(o->name, s, o->expected, o->fallback);
 		break;
 	case OPTION_BYTES:
-		if (options_parse_bytes(s, o->lo, o->hi, &v))
+		if (options_parse_bytes(s, o->lo, o->hi, &v) || (o->words && options_parse_word(s, o->words, &v)))
 			options_store(o, v);
 		else
 			report_bad_option(o->name, s, o->expected, o->fallback);

@@ -25,7 +25,9 @@ MALLARD_INTERNAL void page_init(page_t *page, heap_t *heap, unsigned cls, size_t
 	page->seen_empty = 0;
 	atomic_store_explicit(&page->xthread_free, 0, memory_order_relaxed);
 	atomic_store_explicit(&page->sampled_live, 0, memory_order_relaxed);
-	atomic_store_explicit(&page->sampled_one, 0, memory_order_relaxed);
+	atomic_store_explicit(&page->sampled_unslotted, 0, memory_order_relaxed);
+	for (unsigned i = 0; i < PAGE_SAMPLED_SLOTS; i++)
+		atomic_store_explicit(&page->sampled[i], 0, memory_order_relaxed);
 }
 
 /* Threads the next never-used blocks onto the (empty) free list. */

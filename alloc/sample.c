@@ -101,13 +101,19 @@ MALLARD_COLD void *sample_taken(heap_t *heap, void *p, size_t size)
 	heap->sampling = true;
 	page_t *page = sample_page_of(p);
 	if (hooks->record(p, size) && page) {
-		/* counted before the flag is set, so a free that sees the flag
-		 * finds the count; only the owner (us) writes the flags of a
-		 * page it allocates from. sampled_one is never cleared: with the
-		 * count at 0 it is not read, and the next first sample sets it. */
-		uint32_t before = atomic_fetch_add_explicit(&page->sampled_live, 1, memory_order_relaxed);
-		atomic_store_explicit(&page->sampled_one, before == 0 ? (uintptr_t)p : SAMPLED_MANY,
-		                      memory_order_relaxed);
+		/* Counted and named before the flag is set, so a free that sees
+		 * the flag finds them. Only the owner (us) writes the flags of a
+		 * page it allocates from, and only it fills a slot; a slot is
+		 * emptied by the one free of the block it names, before the
+		 * block can be handed out again. */
+		atomic_fetch_add_explicit(&page->sampled_live, 1, memory_order_relaxed);
+		unsigned i = 0;
+		while (i < PAGE_SAMPLED_SLOTS && atomic_load_explicit(&page->sampled[i], memory_order_relaxed) != 0)
+			i++;
+		if (i < PAGE_SAMPLED_SLOTS)
+			atomic_store_explicit(&page->sampled[i], (uintptr_t)p, memory_order_relaxed);
+		else
+			atomic_fetch_add_explicit(&page->sampled_unslotted, 1, memory_order_relaxed);
 		page->flags |= PAGE_SAMPLED;
 	}
 	heap->sampling = false;
@@ -134,9 +140,16 @@ MALLARD_COLD void sample_page_free(heap_t *heap, page_t *page, void *block)
 	 * thread past its exit frees on heap_empty, which it must not write). */
 	const sample_hooks_t *hooks = atomic_load_explicit(&sample_hooks, memory_order_acquire);
 	if (hooks && atomic_load_explicit(&page->sampled_live, memory_order_relaxed) != 0) {
-		uintptr_t one = atomic_load_explicit(&page->sampled_one, memory_order_relaxed);
-		if ((one == SAMPLED_MANY || one == (uintptr_t)block) && hooks->forget(block))
+		int slot = sample_page_slot(page, block);
+		if (slot >= 0) {
+			hooks->forget(block);
+			atomic_store_explicit(&page->sampled[slot], 0, memory_order_relaxed);
 			atomic_fetch_sub_explicit(&page->sampled_live, 1, memory_order_relaxed);
+		} else if (atomic_load_explicit(&page->sampled_unslotted, memory_order_relaxed) != 0 &&
+		           hooks->forget(block)) {
+			atomic_fetch_sub_explicit(&page->sampled_unslotted, 1, memory_order_relaxed);
+			atomic_fetch_sub_explicit(&page->sampled_live, 1, memory_order_relaxed);
+		}
 	}
 	/* The owner clears the flag once no sampled block is left, while the
 	 * page is queued: a floating page's flags may be written by whoever

@@ -17,12 +17,12 @@
  * free in the page to the slow path, which asks the hooks to forget the
  * block; page->sampled_live counts the page's sampled blocks not yet
  * forgotten, and the owner clears the flag when it reaches 0. Most pages
- * hold one sampled block at a time: page->sampled_one names it (set when
- * the count goes from 0 to 1, SAMPLED_MANY when it goes higher), so the
- * frees of the page's other blocks need not ask. Huge blocks are asked
+ * hold one sampled block at a time, a few two or three: page->sampled[]
+ * names the first PAGE_SAMPLED_SLOTS live ones (page->sampled_unslotted
+ * counts the rest), so while none is unslotted the frees of the page's
+ * other blocks need not ask. Huge blocks are asked
  * about on every free while sampling is on (their frees are slow anyway).
  */
-#define SAMPLED_MANY ((uintptr_t)1)
 #ifndef MALLARD_SAMPLE_H
 #define MALLARD_SAMPLE_H
 
@@ -68,14 +68,29 @@ MALLARD_INTERNAL void *sample_count(void *p, size_t size);
  * thread whose heap is `heap`: forgets it if it was sampled. */
 MALLARD_COLD void sample_page_free(heap_t *heap, page_t *page, void *block);
 
-/* Whether `block`, freed in a PAGE_SAMPLED page, is certainly not the
- * page's sampled block: the page holds exactly one, and it is another.
- * (When this is false, sample_page_free finds out, and clears the flag
- * when no sampled block is left.) */
-static inline bool sample_page_other(page_t *page, const void *block)
+/* The slot of page->sampled[] naming `block`, or -1. */
+static inline __attribute__((always_inline)) int sample_page_slot(page_t *page, const void *block)
 {
-	uintptr_t one = atomic_load_explicit(&page->sampled_one, memory_order_relaxed);
-	return one != SAMPLED_MANY && one != (uintptr_t)block &&
+	_Static_assert(PAGE_SAMPLED_SLOTS == 3, "one test per slot");
+	uintptr_t b = (uintptr_t)block;
+	if (atomic_load_explicit(&page->sampled[0], memory_order_relaxed) == b)
+		return 0;
+	if (atomic_load_explicit(&page->sampled[1], memory_order_relaxed) == b)
+		return 1;
+	if (atomic_load_explicit(&page->sampled[2], memory_order_relaxed) == b)
+		return 2;
+	return -1;
+}
+
+/* Whether `block`, freed in a PAGE_SAMPLED page, is certainly no sampled
+ * block: the page's slots name all its live samples, none of them it, and
+ * one at least (so the flag is not left set for nothing). When this is
+ * false, sample_page_free finds out, and clears the flag when no sampled
+ * block is left. */
+static inline __attribute__((always_inline)) bool sample_page_unsampled(page_t *page, const void *block)
+{
+	return sample_page_slot(page, block) < 0 &&
+	       atomic_load_explicit(&page->sampled_unslotted, memory_order_relaxed) == 0 &&
 	       atomic_load_explicit(&page->sampled_live, memory_order_relaxed) != 0;
 }
 

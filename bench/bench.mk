@@ -1,6 +1,7 @@
 # bench/bench.mk - benchmark programs, the smoke test that runs them, and the
 # scripts that compare allocators (bench/run, bench/compare, bench/callgrind,
-# bench/purge-compare and its bench/runner/purge_report.py; see their --help).
+# bench/purge-compare and its bench/runner/purge_report.py, bench/sites-cost;
+# see their --help).
 # The shell ones source bench/lib.sh, which asks bench/runner/cli.py where
 # the build and the allocators of bench/peers.tsv are, as bench/run finds them.
 #
@@ -53,7 +54,7 @@ bench: all
 	echo "$(srcdir)/bench/run --build $(abs_builddir) $$m32 $(BENCH_ARGS)"; \
 	$(srcdir)/bench/run --build '$(abs_builddir)' $$m32 $(BENCH_ARGS)
 
-EXTRA_DIST += bench/smoke.sh bench/compare bench/callgrind bench/purge-compare \
+EXTRA_DIST += bench/smoke.sh bench/compare bench/callgrind bench/purge-compare bench/sites-cost \
 	bench/lib.sh bench/peers.tsv bench/pyprobe.py \
 	bench/cpython/build bench/cpython/README.md tests/cpython/check-cpython.sh \
 	bench/run bench/run-selftest.sh bench/runner/__init__.py bench/runner/benchmarks.py \

@@ -11,7 +11,7 @@ top_srcdir=${top_srcdir:-.}
 MALLARD_LIB=${MALLARD_LIB:-$top_builddir/.libs/libmallard.so}
 bits=${MALLARD_HOST_BITS:-64}
 
-echo "1..13"
+echo "1..14"
 n=0
 failed=0
 errfile=${TMPDIR:-/tmp}/mallard-smoke.$$
@@ -69,6 +69,26 @@ elif [ -z "$py" ]; then
 else
 	run "python objects.py (PYTHONMALLOC=malloc)" \
 		env PYTHONMALLOC=malloc "$py" "$top_srcdir/bench/workloads/objects.py" 0.05
+fi
+
+# bench/sites-cost's plumbing: every configuration it has runs churn and
+# gets its row (a 64-bit script: the peers it compares are 64-bit).
+if [ "$bits" != 64 ] || [ -z "$py" ]; then
+	skip "sites-cost, churn-1t" "a 64-bit build and python3 are needed"
+else
+	n=$((n + 1))
+	out=${TMPDIR:-/tmp}/mallard-smoke-sites.$$
+	if "$py" "$top_srcdir/bench/sites-cost" --reps 1 --churn-n 0.02 --only churn-1t \
+		--build "$top_builddir" --lib "$MALLARD_LIB" --out "$out" >"$errfile.out" 2>"$errfile" &&
+		grep -q '^churn-1t,mallard-on,wall_s,' "$out/results.csv" &&
+		grep -q '^churn-1t,mallard-4k,wall_s,' "$out/results.csv"; then
+		echo "ok $n - sites-cost, churn-1t: a row per configuration"
+	else
+		sed 's/^/# /' "$errfile.out" "$errfile"
+		echo "not ok $n - sites-cost, churn-1t: a row per configuration"
+		failed=$((failed + 1))
+	fi
+	rm -rf "$out" "$errfile.out"
 fi
 
 [ "$failed" -eq 0 ]

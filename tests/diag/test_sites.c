@@ -2,7 +2,7 @@
  * test_sites.c - sampled allocation sites (MALLARD_SITES): the estimate
  * of each site's live bytes, forgetting on every kind of free, the frames,
  * threads (thousands of them) and fork, a sample taken in a signal handler,
- * the JSON a snapshot carries, and a bad value.
+ * the JSON a snapshot carries, the words on and off, and a bad value.
  *
  * Sampling is read from the environment at start-up, so every case runs
  * in a fresh process: this program, re-executed with "--case NAME" and the
@@ -90,6 +90,26 @@ static int case_off(void)
 	size_t n = mallard_sites_get(shown, SITES_SHOWN);
 	printf("# off: rate %zu, %zu sites\n", mallard_sites_rate(), n);
 	return mallard_sites_rate() == 0 && n == 0 ? 0 : 1;
+}
+
+/* MALLARD_SITES=on: the default rate, 2 MiB. 64 MiB held in 64 KiB
+ * blocks get about 32 samples of 2 MiB each; the estimate is outside
+ * [0.35, 2] x the truth with a chance below one in a million. */
+static int case_on(void)
+{
+	enum { BLOCKS = 1024, SIZE = 64 * 1024 };
+	static void *held[BLOCKS];
+	uint64_t base = live_now();
+	for (int i = 0; i < BLOCKS; i++)
+		if ((held[i] = site_medium(SIZE)) == NULL)
+			return 2;
+	uint64_t live = live_now() - base, truth = (uint64_t)BLOCKS * SIZE;
+	printf("# on: rate %zu, %llu live bytes estimated of %llu\n", mallard_sites_rate(),
+	       (unsigned long long)live, (unsigned long long)truth);
+	int rc = mallard_sites_rate() == ((size_t)2 << 20) && live >= truth * 35 / 100 && live <= 2 * truth ? 0 : 1;
+	for (int i = 0; i < BLOCKS; i++)
+		free(held[i]);
+	return rc;
 }
 
 /* Three sites churn about the same volume; the fourth keeps every other
@@ -390,6 +410,8 @@ static const struct {
 	const char *sites; /* MALLARD_SITES for the case, or NULL */
 } cases[] = {
 	{"off", case_off, NULL},
+	{"off_word", case_off, "off"},
+	{"on", case_on, "on"},
 	{"leak", case_leak, "4k"},
 	{"paths", case_paths, "1"},
 	{"threads", case_threads, "4k"},
