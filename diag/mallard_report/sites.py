@@ -279,7 +279,18 @@ def sites_report(snapshots, word):
     whole = table["live_bytes"] if basis == "live" else sum(e[key] for e in ranked)
     for e in ranked:
         e["share"] = round(e[key] / whole, 4) if whole else 0.0
+    measured = None
+    if basis == "pinned":
+        # A site's pinned_bytes is unbiased but rough: one sample of a
+        # small block in a sparse page stands for hundreds of blocks. The
+        # total stranded is measured, not sampled: each site is shown its
+        # share of that.
+        from .classes import stranded  # classes reads snapshots, which reads this module
+        measured = stranded(last)["bytes"]
+        for e in ranked:
+            e["pinned_share_bytes"] = round(e["share"] * measured)
     return {"rate": table["rate"], "line": last["line"], "since_line": first["line"],
+            "stranded_bytes": measured,
             "basis": basis, "samples_live": table["samples_live"],
             "samples_dropped": table["samples_dropped"], "sites": table["count"],
             "live_bytes": table["live_bytes"], "ranked": ranked,
@@ -331,9 +342,13 @@ def sites_text(sr):
                                 "live": "holds live bytes"}[sr["basis"]])
     for e in sr["ranked"][:SHOWN]:
         err = " +/- %s" % percent(1 / math.sqrt(e["samples_live"])) if e["samples_live"] else ""
-        amount = {"growth": "+%s, %s live" % (human(e["growth_bytes"]), human(e["live_bytes"])),
-                  "pinned": "%s stranded, %s live" % (human(e["pinned_bytes"]), human(e["live_bytes"])),
-                  "live": "%s live" % human(e["live_bytes"])}[sr["basis"]]
+        if sr["basis"] == "growth":
+            amount = "+%s, %s live" % (human(e["growth_bytes"]), human(e["live_bytes"]))
+        elif sr["basis"] == "pinned":
+            amount = "pins %s of the %s stranded, %s live" % (
+                human(e["pinned_share_bytes"]), human(sr["stranded_bytes"]), human(e["live_bytes"]))
+        else:
+            amount = "%s live" % human(e["live_bytes"])
         out.append("  %6s  %s (%d samples%s)" % (percent(e["share"]), amount, e["samples_live"], err))
         frames = e["python"] or e["frames"] or ["(no frames)"]
         for k, f in enumerate(frames[:FRAMES_SHOWN]):

@@ -6,7 +6,8 @@ mallard-report's output for snapshots with sampled sites.
                       by BASIS (growth, pinned or live) in falling order,
                       shares between 0 and 1 adding up to at most 1, and
                       the first site's frames match the regular
-                      expression FRAME
+                      expression FRAME; for BASIS pinned, each site's
+                      pinned_share_bytes its share of stranded_bytes
   folded SNAPSHOTS    FILE is --folded output: "frame;frame;... BYTES" lines,
                       the bytes adding up to the live bytes of the sites
                       listed in the last snapshot of SNAPSHOTS (NDJSON)
@@ -40,6 +41,15 @@ def check_ranked(r, basis, frame):
     shares = [e["share"] for e in ranked]
     if not all(0 <= s <= 1 for s in shares) or sum(shares) > 1.001:  # (a tiny share rounds to 0)
         print("shares out of range: %r" % shares)
+    if basis == "pinned":
+        whole = sr.get("stranded_bytes")
+        if not isinstance(whole, int) or whole <= 0:
+            print("stranded_bytes %r: expected the measured stranded bytes" % whole)
+        else:
+            wrong = [(e["share"], e.get("pinned_share_bytes")) for e in ranked
+                     if abs(e.get("pinned_share_bytes", -1) - e["share"] * whole) > 1]
+            if wrong:
+                print("pinned_share_bytes is not share x %d: %r" % (whole, wrong[:3]))
     names = ranked[0].get("python", []) + ranked[0]["frames"]
     if not any(re.search(frame, f) for f in names):
         print("no frame of the first site matches %r: %r" % (frame, names))
