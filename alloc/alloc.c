@@ -134,9 +134,18 @@ static inline __attribute__((always_inline)) void alloc_push_local(heap_t *heap,
 		heap_free_beat(heap);
 }
 
-/* Every free the fast path does not finish but those in sampled pages. */
-MALLARD_COLD_LOCAL void alloc_free_other(heap_t *heap, segment_t *seg, void *p)
+/* The free fast path's other way out. With sampling on, most frees here
+ * are of the other blocks of an owned page holding a sampled block or two:
+ * they need not ask (sample.h), and get the fast path's push. */
+MALLARD_COLD_LOCAL void alloc_free_slow(heap_t *heap, segment_t *seg, void *p)
 {
+	page_t *slice_page = segment_slice_page(seg, p);
+	if (slice_page->flags == PAGE_SAMPLED && slice_page->heap == heap && (block_t *)p != slice_page->free) {
+		if (unlikely(!sample_page_unsampled(slice_page, p)))
+			sample_page_free(heap, slice_page, p);
+		alloc_push_local(heap, slice_page, p);
+		return;
+	}
 	if (seg->kind == SEGMENT_HUGE) {
 		if (alloc_is_huge_block(seg, p, "free")) {
 			if (sample_rate())
@@ -155,23 +164,6 @@ MALLARD_COLD_LOCAL void alloc_free_other(heap_t *heap, segment_t *seg, void *p)
 		heap_free_local(heap, page, block);
 	else
 		heap_free_remote(page, block);
-}
-
-/* The free fast path's other way out. Most frees here (with sampling on)
- * are of the other blocks of an owned page holding a sampled block or two:
- * they need not ask (sample.h), and get the fast path's push, with no more
- * set up than that takes. (The page is found again here: passing it would
- * cost the fast path a register.) */
-MALLARD_COLD_LOCAL void alloc_free_slow(heap_t *heap, segment_t *seg, void *p)
-{
-	page_t *slice_page = segment_slice_page(seg, p);
-	if (slice_page->flags == PAGE_SAMPLED && slice_page->heap == heap && (block_t *)p != slice_page->free) {
-		if (unlikely(!sample_page_unsampled(slice_page, p)))
-			sample_page_free(heap, slice_page, p);
-		alloc_push_local(heap, slice_page, p);
-		return;
-	}
-	alloc_free_other(heap, seg, p);
 }
 
 /* ---- fast paths ---- */

@@ -9,6 +9,8 @@
 #include "diag/snapshot.h"
 #include "mallard.h"
 
+#include <errno.h>
+
 MALLARD_EXPORT int mallard_stats_get(mallard_stats_t *stats)
 {
 	return snapshot_take(stats, NULL, SNAPSHOT_FULL);
@@ -36,5 +38,9 @@ MALLARD_EXPORT size_t mallard_sites_rate(void)
 
 MALLARD_EXPORT size_t mallard_sites_get(mallard_site_t *out, size_t max)
 {
-	return sites_top(out, NULL, out == NULL ? 0 : max, NULL);
+	if (max > 0 && (out == NULL || out[0].size != sizeof(*out))) {
+		errno = EINVAL;
+		return (size_t)-1;
+	}
+	return sites_top(out, NULL, max, NULL);
 }

@@ -399,6 +399,7 @@ MALLARD_INTERNAL bool sites_on(void)
 static void sites_view(uint32_t id, mallard_site_t *v)
 {
 	const site_t *s = &sites[id];
+	v->size = sizeof(*v);
 	v->live_bytes = atomic_load_explicit(&s->live_bytes, memory_order_relaxed);
 	v->live_blocks = atomic_load_explicit(&s->live_blocks_fx, memory_order_relaxed) >> FX_SHIFT;
 	v->alloc_bytes = atomic_load_explicit(&s->alloc_bytes, memory_order_relaxed);

@@ -193,6 +193,8 @@ int mallard_stats_write_fd(int fd, int format);
 #define MALLARD_SITE_FRAMES_MAX 32
 
 typedef struct {
+	uint32_t size;         /* sizeof(mallard_site_t) as the caller compiled it: set in
+	                        * sites[0] before the call; every record filled has it */
 	uint64_t live_bytes;   /* estimated bytes of the site's live blocks */
 	uint64_t live_blocks;  /* estimated live blocks */
 	uint64_t alloc_bytes;  /* estimated bytes allocated here since start */
@@ -210,7 +212,9 @@ size_t mallard_sites_rate(void);
 
 /* Fills up to `max` sites, the most live bytes first; returns how many
  * sites have had a sample (more than `max` when some did not fit), 0 when
- * sampling is off. Never allocates. */
+ * sampling is off. With max > 0, sites[0].size must be
+ * sizeof(mallard_site_t): else (size_t)-1 with errno EINVAL, and nothing
+ * filled. Never allocates. */
 size_t mallard_sites_get(mallard_site_t *sites, size_t max);
 
 /* "major.minor.patch" */

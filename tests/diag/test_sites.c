@@ -107,6 +107,13 @@ static int case_on(void)
 	printf("# on: rate %zu, %llu live bytes estimated of %llu\n", mallard_sites_rate(),
 	       (unsigned long long)live, (unsigned long long)truth);
 	int rc = mallard_sites_rate() == ((size_t)2 << 20) && live >= truth * 35 / 100 && live <= 2 * truth ? 0 : 1;
+	/* a record of another size (an older header): refused, nothing filled */
+	mallard_site_t other[1] = {{.size = sizeof(mallard_site_t) - 8, .depth = 12345}};
+	errno = 0;
+	size_t got = mallard_sites_get(other, 1);
+	printf("# on: a mis-sized record: %zd, errno %d\n", (ssize_t)got, errno);
+	if (got != (size_t)-1 || errno != EINVAL || other[0].depth != 12345 || shown[0].size != sizeof(mallard_site_t))
+		rc = 1;
 	for (int i = 0; i < BLOCKS; i++)
 		free(held[i]);
 	return rc;
@@ -485,6 +492,7 @@ int main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "--case") == 0) {
 		setvbuf(stdout, NULL, _IOLBF, 0);
 		printf("# case %s, MALLARD_SITES=%s\n", argv[2], getenv("MALLARD_SITES") ? getenv("MALLARD_SITES") : "");
+		shown[0].size = sizeof(mallard_site_t);
 		for (size_t i = 0; i < CASE_COUNT; i++)
 			if (strcmp(argv[2], cases[i].name) == 0)
 				return cases[i].run();
