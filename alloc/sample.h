@@ -20,8 +20,8 @@
  * hold one sampled block at a time, a few two or three: page->sampled[]
  * names the first PAGE_SAMPLED_SLOTS live ones (page->sampled_unslotted
  * counts the rest), so while none is unslotted the frees of the page's
- * other blocks need not ask. Huge blocks are asked
- * about on every free while sampling is on (their frees are slow anyway).
+ * other blocks need not ask. Huge blocks are asked about on every free
+ * while sampling is on (their frees are slow anyway).
  */
 #ifndef MALLARD_SAMPLE_H
 #define MALLARD_SAMPLE_H
