@@ -60,10 +60,7 @@ MALLARD_COLD_LOCAL void *alloc_malloc_slow(heap_t *heap, size_t size)
 	if (p == NULL)
 		goto oom;
 done:
-	heap->sample_left -= (intptr_t)size;
-	if (unlikely(heap->sample_left < 0))
-		return sample_taken(heap, p, size);
-	return p;
+	return sample_charge(heap, p, size);
 oom:
 	errno = ENOMEM;
 	return NULL;
@@ -86,8 +83,7 @@ MALLARD_COLD_LOCAL void alloc_free_unknown(void *p)
 		return;
 	segment_t *seg = huge_listed_find(p, true);
 	if (seg) {
-		if (sample_rate())
-			sample_huge_free(p);
+		sample_huge_free(p);
 		huge_free(seg, true);
 		return;
 	}
@@ -148,8 +144,7 @@ MALLARD_COLD_LOCAL void alloc_free_slow(heap_t *heap, segment_t *seg, void *p)
 	}
 	if (seg->kind == SEGMENT_HUGE) {
 		if (alloc_is_huge_block(seg, p, "free")) {
-			if (sample_rate())
-				sample_huge_free(p);
+			sample_huge_free(p);
 			huge_free(seg, false);
 		}
 		return;

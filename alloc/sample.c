@@ -125,10 +125,7 @@ MALLARD_INTERNAL void *sample_count(void *p, size_t size)
 	heap_t *heap = tls_heap;
 	if (heap == &heap_empty || p == NULL)
 		return p; /* no heap of its own to count on (yet, or any more) */
-	heap->sample_left -= (intptr_t)size;
-	if (unlikely(heap->sample_left < 0))
-		return sample_taken(heap, p, size);
-	return p;
+	return sample_charge(heap, p, size);
 }
 
 /* ---- freeing a sampled block ---- */

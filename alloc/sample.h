@@ -59,6 +59,16 @@ MALLARD_INTERNAL void sample_heap_init(heap_t *heap);
  * on, and returns p. */
 MALLARD_COLD void *sample_taken(heap_t *heap, void *p, size_t size);
 
+/* Counts `size` bytes down on `heap` (the caller's own) and samples p if
+ * the countdown ran out; returns p. The slow paths' count. */
+static inline void *sample_charge(heap_t *heap, void *p, size_t size)
+{
+	heap->sample_left -= (intptr_t)size;
+	if (unlikely(heap->sample_left < 0))
+		return sample_taken(heap, p, size);
+	return p;
+}
+
 /* Counts `size` bytes down on the calling thread's heap and samples p if
  * the countdown ran out; returns p. For the paths that allocate without
  * passing alloc_malloc (huge blocks of calloc and of large alignments). */
@@ -94,7 +104,8 @@ static inline __attribute__((always_inline)) bool sample_page_unsampled(page_t *
 	       atomic_load_explicit(&page->sampled_live, memory_order_relaxed) != 0;
 }
 
-/* A huge block is being freed: forgets it if it was sampled. */
+/* A huge block is being freed: forgets it if it was sampled (nothing
+ * to ask while no hooks are installed: sampling off). */
 MALLARD_INTERNAL void sample_huge_free(void *block);
 
 #endif /* MALLARD_SAMPLE_H */
