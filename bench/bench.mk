@@ -68,6 +68,7 @@ EXTRA_DIST += bench/smoke.sh bench/compare bench/callgrind bench/purge-compare b
 	bench/workloads/dicts_strings.py bench/workloads/json_roundtrip.py \
 	bench/workloads/regex_scan.py bench/workloads/generators_coroutines.py \
 	bench/workloads/class_sim.py bench/workloads/service_loop.py \
-	bench/workloads/frag_cache.py bench/workloads/tables.lua \
+	bench/workloads/frag_cache.py bench/workloads/xml_etree.py \
+	bench/workloads/pickle_graph.py bench/workloads/deepcopy_nested.py bench/workloads/tables.lua \
 	bench/workloads/strings.lua bench/workloads/objects.lua bench/workloads/common.lua \
 	bench/workloads/check-workloads.sh
