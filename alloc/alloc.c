@@ -46,7 +46,7 @@ MALLARD_COLD_LOCAL void *alloc_malloc_slow(heap_t *heap, size_t size)
 	}
 	if (size <= LARGE_MAX) {
 		heap_maintain(heap);
-		p = heap_malloc_large(heap, size);
+		p = heap_malloc_large(heap, size, false);
 		if (config_stats && p) {
 			heap->large_counts.mallocs++;
 			heap->large_counts.requested += size;
@@ -241,6 +241,31 @@ MALLARD_INTERNAL size_t alloc_usable_size(const void *p, const char *func)
 
 /* ---- calloc and realloc ---- */
 
+/* calloc of a large block: the slow path's large branch, asking for
+ * slices known to be zero so that they need no clearing (calloc of a big
+ * buffer, freed and asked for again, then costs no write to its bytes). */
+static void *alloc_calloc_large(size_t size)
+{
+	heap_t *heap = tls_heap;
+	if (unlikely(heap == &heap_empty)) {
+		heap = heap_init_thread();
+		if (heap == NULL)
+			goto oom;
+	}
+	heap_maintain(heap);
+	void *p = heap_malloc_large(heap, size, true);
+	if (p == NULL)
+		goto oom;
+	if (config_stats) {
+		heap->large_counts.mallocs++;
+		heap->large_counts.requested += size;
+	}
+	return sample_charge(heap, p, size);
+oom:
+	errno = ENOMEM;
+	return NULL;
+}
+
 MALLARD_INTERNAL void *alloc_calloc(size_t count, size_t size)
 {
 	size_t total;
@@ -258,6 +283,8 @@ MALLARD_INTERNAL void *alloc_calloc(size_t count, size_t size)
 		process_ensure_init();
 		return sample_count(huge_alloc(total, BLOCK_ALIGN, true), total);
 	}
+	if (unlikely(total > MEDIUM_MAX))
+		return alloc_calloc_large(total);
 	void *p = alloc_malloc(total);
 	if (likely(p != NULL))
 		memset(p, 0, total);

@@ -18,7 +18,7 @@
  * None of those callers is on a malloc/free fast path.
  *
  * Start-up is lazy: the thread is wanted once the process maps more than
- * one segment (or a huge block small enough to be cached), and
+ * one segment (or a huge block, whose mapping is cached when freed), and
  * the next malloc slow path that makes a new page or a large or huge block
  * creates it (pthread_create allocates, and must not run where free() may
  * be called under a lock of glibc's). A process whose heap stays within its first

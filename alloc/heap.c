@@ -176,7 +176,7 @@ static void heap_remote_push(heap_t *heap, page_t *page)
  * start-up allocates goes elsewhere. */
 static page_t *heap_page_new(heap_t *heap, unsigned cls)
 {
-	page_t *page = segment_span_alloc(heap, sizeclass_table.slices[cls]);
+	page_t *page = segment_span_alloc(heap, sizeclass_table.slices[cls], NULL);
 	if (page == NULL)
 		return NULL;
 	background_poll();
@@ -209,15 +209,34 @@ MALLARD_INTERNAL page_t *heap_find_page(heap_t *heap, unsigned cls)
 	return heap_page_new(heap, cls);
 }
 
+/* From this size up, a large block that must be zero and is not is
+ * purged rather than cleared, as jemalloc does for its large extents: the
+ * kernel hands each page back zeroed when it is first touched, so a block
+ * used in part (a hash table, an array filled as needed) costs only the
+ * pages it touches, and one not touched at all costs one call. A block
+ * written whole pays a page fault per page instead of a clear, about
+ * twice the cost on bare metal. */
+#define LARGE_ZERO_BY_PURGE ((size_t)256 << 10)
+
 /* A large block: a span of whole slices holding one block. It floats from
- * the start, so a remote free hands it straight back to the owner. */
-MALLARD_INTERNAL void *heap_malloc_large(heap_t *heap, size_t size)
+ * the start, so a remote free hands it straight back to the owner. With
+ * `zero`, its first `size` bytes are zero: cleared or purged, unless the
+ * span's slices are known to read as zero already. */
+MALLARD_INTERNAL void *heap_malloc_large(heap_t *heap, size_t size, bool zero)
 {
 	unsigned slices = (unsigned)((size + SLICE_SIZE - 1) >> SLICE_SHIFT);
-	page_t *page = segment_span_alloc(heap, slices);
+	bool zeroed = false;
+	page_t *page = segment_span_alloc(heap, slices, zero ? &zeroed : NULL);
 	if (page == NULL)
 		return NULL;
-	page_init(page, heap, 0, segment_span_bytes(page));
+	if (zero && !zeroed) {
+		size_t ps = os_page_size(); /* page->area is slice-aligned */
+		if (size < LARGE_ZERO_BY_PURGE || os_purge(page->area, (size + ps - 1) & ~(ps - 1)) != 0)
+			memset(page->area, 0, size);
+	}
+	/* the span's head page is zero but for slice_count and area */
+	page->heap = heap;
+	page->block_size = (uint32_t)segment_span_bytes(page);
 	page->reserved = 1;
 	page->capacity = 1;
 	page->used = 1;
@@ -273,6 +292,13 @@ MALLARD_INTERNAL void heap_free_local(heap_t *heap, page_t *page, block_t *block
 		page->flags &= ~PAGE_FLOATING;
 		if (unlikely(page->used == 0 || block == page->free))
 			report_bad_pointer("free", block, "double free", false);
+		if (page->flags & PAGE_LARGE) {
+			/* its one block: the span goes back without a write to
+			 * the block, so pages it never touched stay unfaulted */
+			page->used = 0;
+			segment_span_free(heap, page);
+			return;
+		}
 		block->next = page->free;
 		page->free = block;
 		if (--page->used == 0)

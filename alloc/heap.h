@@ -37,8 +37,9 @@ MALLARD_INTERNAL void heap_thread_done(void *value);
  * the OS has no memory. */
 MALLARD_INTERNAL page_t *heap_find_page(heap_t *heap, unsigned cls);
 
-/* A block above MEDIUM_MAX up to LARGE_MAX, in a span of its own. */
-MALLARD_INTERNAL void *heap_malloc_large(heap_t *heap, size_t size);
+/* A block above MEDIUM_MAX up to LARGE_MAX, in a span of its own; its
+ * first `size` bytes zero if `zero`. */
+MALLARD_INTERNAL void *heap_malloc_large(heap_t *heap, size_t size, bool zero);
 
 /* Grows large page `page` in place to hold `size` bytes, if it can. */
 MALLARD_INTERNAL bool heap_large_grow(heap_t *heap, page_t *page, size_t size);

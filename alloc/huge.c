@@ -19,88 +19,259 @@
 
 /* Freed huge blocks kept mapped, and resident, for the purge delay: a
  * program that frees and allocates big buffers in turn (a string builder
- * outgrowing large spans: every block above 512 KiB on 32-bit) reuses a
- * mapping instead of faulting a fresh one in page by page. Guarded by
- * huge_cache_lock; out of the segment map while cached, so a stale
- * pointer into one is reported, not freed. Unmapped when due (from heap
- * maintenance), when pushed out by a newer one, and by malloc_trim. */
-#define HUGE_CACHE_SLOTS 4
-/* At most 16 MiB (8 MiB on 32-bit) wait in the cache: what an idle
- * process, which runs no maintenance, can keep resident this way. */
-#define HUGE_CACHE_BLOCK_MAX (MALLARD_64BIT ? (size_t)4 << 20 : (size_t)2 << 20)
+ * outgrowing large spans, every block above 512 KiB on 32-bit; buffers of
+ * many MiB replaced one by one) reuses a mapping instead of faulting a
+ * fresh one in page by page, which costs far more than the program's own
+ * writes to it (a page fault and the kernel's zeroing per 4 KiB, and the
+ * unmapping). Guarded by huge_cache_lock; out of the segment map while
+ * cached, so a stale pointer into one is reported, not freed. Unmapped
+ * when due (heap maintenance or the background thread), when pushed out
+ * by newer ones, and by malloc_trim. */
+#define HUGE_CACHE_SLOTS 16
+/* The cache holds at most half the bytes of the huge blocks still in use,
+ * or this much when that is less: a process that frees its big buffers
+ * for good keeps little of them, even with no maintenance running (an
+ * idle process with MALLARD_BACKGROUND=0). */
+#define HUGE_CACHE_FLOOR (MALLARD_64BIT ? (size_t)16 << 20 : (size_t)8 << 20)
 static struct {
 	segment_t *seg;
 	uint64_t due_ms;
 } huge_cache[HUGE_CACHE_SLOTS];
 MALLARD_INTERNAL pthread_mutex_t huge_cache_lock = PTHREAD_MUTEX_INITIALIZER;
 MALLARD_INTERNAL _Atomic unsigned huge_cache_count; /* slots in use: read without the lock */
+static size_t huge_cache_bytes;                    /* their mappings' bytes, under the lock */
 
 /* Huge segments the segment map cannot find (see huge_alloc). */
 MALLARD_INTERNAL pthread_mutex_t huge_listed_lock = PTHREAD_MUTEX_INITIALIZER;
 static segment_t *huge_listed;
 
+/* Empties slot i (under the lock); returns its segment. */
+static segment_t *huge_cache_remove(unsigned i)
+{
+	segment_t *seg = huge_cache[i].seg;
+	huge_cache[i].seg = NULL;
+	huge_cache_bytes -= seg->map_size;
+	atomic_fetch_sub_explicit(&huge_cache_count, 1, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&stat_huge_cached, seg->map_size, memory_order_relaxed);
+	return seg;
+}
+
 /* Keeps a freed huge segment (already out of the segment map) in the
- * cache; returns the one it pushes out to make room (the caller unmaps it),
- * or NULL. */
-static segment_t *huge_cache_put(segment_t *seg)
+ * cache, pushing out the oldest ones while the slots or the byte limit
+ * would overflow. Fills out[] with what the caller must unmap (the pushed
+ * out ones, or seg itself if it alone is over the limit); returns how
+ * many. */
+static unsigned huge_cache_put(segment_t *seg, segment_t *out[HUGE_CACHE_SLOTS + 1])
 {
 	uint64_t due = options_purge_due(clock_now_ms());
-	segment_t *out = NULL;
+	size_t in_use = atomic_load_explicit(&stat_huge_mapped, memory_order_relaxed);
+	size_t limit = in_use / 2 > HUGE_CACHE_FLOOR ? in_use / 2 : HUGE_CACHE_FLOOR;
+	if (seg->map_size > limit) {
+		out[0] = seg;
+		return 1;
+	}
+	unsigned n = 0;
 	pthread_mutex_lock(&huge_cache_lock);
-	unsigned slot = 0;
-	for (unsigned i = 0; i < HUGE_CACHE_SLOTS; i++) {
-		if (huge_cache[i].seg == NULL) {
-			slot = i;
+	for (;;) {
+		unsigned slot = HUGE_CACHE_SLOTS, oldest = HUGE_CACHE_SLOTS;
+		for (unsigned i = 0; i < HUGE_CACHE_SLOTS; i++) {
+			if (huge_cache[i].seg == NULL)
+				slot = i;
+			else if (oldest == HUGE_CACHE_SLOTS || huge_cache[i].due_ms < huge_cache[oldest].due_ms)
+				oldest = i;
+		}
+		if (slot < HUGE_CACHE_SLOTS && huge_cache_bytes + seg->map_size <= limit) {
+			huge_cache[slot].seg = seg;
+			huge_cache[slot].due_ms = due;
+			huge_cache_bytes += seg->map_size;
+			atomic_fetch_add_explicit(&huge_cache_count, 1, memory_order_relaxed);
+			atomic_fetch_add_explicit(&stat_huge_cached, seg->map_size, memory_order_relaxed);
 			break;
 		}
-		if (huge_cache[i].due_ms < huge_cache[slot].due_ms)
-			slot = i;
+		out[n++] = huge_cache_remove(oldest); /* not empty: seg alone fits the limit */
 	}
-	out = huge_cache[slot].seg;
-	huge_cache[slot].seg = seg;
-	huge_cache[slot].due_ms = due;
-	if (out == NULL)
-		atomic_fetch_add_explicit(&huge_cache_count, 1, memory_order_relaxed);
-	else
-		atomic_fetch_sub_explicit(&stat_huge_cached, out->map_size, memory_order_relaxed);
-	atomic_fetch_add_explicit(&stat_huge_cached, seg->map_size, memory_order_relaxed);
 	pthread_mutex_unlock(&huge_cache_lock);
 	if (due != UINT64_MAX)
 		background_due(due);
-	return out;
+	return n;
 }
 
-/* Takes a cached mapping of map_size bytes to at most twice that whose
- * block starts at `offset`; returns the block, back in the segment map, or
- * NULL. */
-static uint8_t *huge_cache_take(size_t map_size, size_t offset)
+/* The biggest cached mapping taken whole (not cut) for a mapping of
+ * `need` bytes: its spare pages stay with the block, as slack. */
+static size_t huge_keep_whole(size_t need)
 {
-	segment_t *seg = NULL;
+	return need / 2 < SIZE_MAX - need ? need + need / 2 : SIZE_MAX;
+}
+
+/* A cached mapping cut for a block keeps at least this much, or its
+ * remainder is unmapped: a smaller one is not worth a slot. */
+#define HUGE_REMAINDER_MIN ((size_t)1 << 20)
+
+/* Bytes from a huge mapping's start to its block. */
+static size_t huge_offset(const segment_t *seg)
+{
+	return seg->map_size - seg->huge_usable;
+}
+
+/* Puts a cached mapping taken out for a block back, with the due time it
+ * had; unmaps it if the slots filled meanwhile. */
+static void huge_cache_put_back(segment_t *seg, uint64_t due)
+{
 	pthread_mutex_lock(&huge_cache_lock);
-	unsigned best = HUGE_CACHE_SLOTS;
 	for (unsigned i = 0; i < HUGE_CACHE_SLOTS; i++) {
-		segment_t *c = huge_cache[i].seg;
-		if (c && c->map_size >= map_size && c->map_size / 2 <= map_size &&
-		    c->map_size - c->huge_usable == offset &&
-		    (best == HUGE_CACHE_SLOTS || c->map_size < huge_cache[best].seg->map_size))
-			best = i;
-	}
-	if (best < HUGE_CACHE_SLOTS) {
-		seg = huge_cache[best].seg;
-		huge_cache[best].seg = NULL;
-		atomic_fetch_sub_explicit(&huge_cache_count, 1, memory_order_relaxed);
-		atomic_fetch_sub_explicit(&stat_huge_cached, seg->map_size, memory_order_relaxed);
+		if (huge_cache[i].seg == NULL) {
+			huge_cache[i].seg = seg;
+			huge_cache[i].due_ms = due;
+			huge_cache_bytes += seg->map_size;
+			atomic_fetch_add_explicit(&huge_cache_count, 1, memory_order_relaxed);
+			atomic_fetch_add_explicit(&stat_huge_cached, seg->map_size, memory_order_relaxed);
+			seg = NULL;
+			break;
+		}
 	}
 	pthread_mutex_unlock(&huge_cache_lock);
-	if (seg == NULL)
+	if (seg)
+		os_unmap(seg, seg->map_size);
+}
+
+typedef struct {
+	segment_t *seg;
+	uint64_t due_ms;
+} huge_part_t;
+
+/* Moves the first `len` bytes of the pages of cached mapping `part` (out
+ * of the cache) to `to`: all of it, or its last `len` bytes, the rest
+ * going back to the cache (or unmapped, under HUGE_REMAINDER_MIN).
+ * Returns 0 or an errno value; the part is then unmapped. */
+static int huge_part_move(huge_part_t part, size_t len, uint8_t *to)
+{
+	segment_t *seg = part.seg;
+	size_t keep = seg->map_size - len;
+	int err = os_move_to((uint8_t *)seg + keep, len, to);
+	if (err != 0) {
+		os_unmap(seg, seg->map_size);
+		return err;
+	}
+	if (keep == 0)
+		return 0;
+	if (keep < HUGE_REMAINDER_MIN || keep <= huge_offset(seg)) {
+		os_unmap(seg, keep);
+		return 0;
+	}
+	size_t offset = huge_offset(seg);
+	seg->map_size = keep;
+	seg->huge_usable = keep - offset;
+	huge_cache_put_back(seg, part.due_ms);
+	return 0;
+}
+
+/* Makes the cache's mappings, or their pages, into a mapping of map_size
+ * bytes whose block starts at `offset`, so that no page of it is faulted
+ * in afresh that the cache held resident. In order of cost:
+ *   1. one taken whole: from map_size to half again as big, its block at
+ *      the same offset (no system call);
+ *   2. the last map_size bytes of the smallest bigger one, moved to a
+ *      fresh aligned range (mremap: page table entries move, the pages do
+ *      not), its first part staying in the cache;
+ *   3. the biggest ones, their pages moved end to end into a fresh
+ *      aligned range until they fill it; the rest of the range, if any,
+ *      is fresh zeroed memory.
+ * Returns the block, in the segment map; NULL if the cache is empty (or
+ * the OS refused: what was taken out is then unmapped). *zero_from gets
+ * the address from which the block is fresh zeroed memory (its end if
+ * none is). */
+static uint8_t *huge_cache_take(size_t map_size, size_t offset, uint8_t **zero_from)
+{
+	huge_part_t parts[HUGE_CACHE_SLOTS];
+	unsigned n = 0;
+	unsigned whole = HUGE_CACHE_SLOTS, cut = HUGE_CACHE_SLOTS;
+	pthread_mutex_lock(&huge_cache_lock);
+	for (unsigned i = 0; i < HUGE_CACHE_SLOTS; i++) {
+		segment_t *c = huge_cache[i].seg;
+		if (c == NULL)
+			continue;
+		if (c->map_size >= map_size && c->map_size <= huge_keep_whole(map_size) && huge_offset(c) == offset &&
+		    (whole == HUGE_CACHE_SLOTS || c->map_size < huge_cache[whole].seg->map_size))
+			whole = i;
+		if (c->map_size > huge_keep_whole(map_size) &&
+		    (cut == HUGE_CACHE_SLOTS || c->map_size < huge_cache[cut].seg->map_size))
+			cut = i;
+	}
+	unsigned pick = whole < HUGE_CACHE_SLOTS ? whole : cut;
+	if (pick < HUGE_CACHE_SLOTS) {
+		parts[n].due_ms = huge_cache[pick].due_ms;
+		parts[n++].seg = huge_cache_remove(pick);
+	} else {
+		for (size_t have = 0; have < map_size; n++) {
+			unsigned big = HUGE_CACHE_SLOTS;
+			for (unsigned i = 0; i < HUGE_CACHE_SLOTS; i++)
+				if (huge_cache[i].seg && (big == HUGE_CACHE_SLOTS ||
+							  huge_cache[i].seg->map_size > huge_cache[big].seg->map_size))
+					big = i;
+			if (big == HUGE_CACHE_SLOTS)
+				break;
+			parts[n].due_ms = huge_cache[big].due_ms;
+			parts[n].seg = huge_cache_remove(big);
+			have += parts[n].seg->map_size;
+		}
+	}
+	pthread_mutex_unlock(&huge_cache_lock);
+	if (n == 0)
 		return NULL;
-	/* The header, the block's page flags and area are as they were. */
+
+	segment_t *seg;
+	if (whole < HUGE_CACHE_SLOTS) {
+		seg = parts[0].seg; /* header, page flags and area as they were */
+		map_size = seg->map_size;
+		*zero_from = (uint8_t *)seg + map_size;
+	} else {
+		void *target = NULL;
+		if (os_map_aligned(map_size, SEGMENT_SIZE, &target) != 0 ||
+		    ((uintptr_t)target >> SEGMENT_SHIFT) >= SEGMAP_UNITS) {
+			if (target != NULL)
+				os_unmap(target, map_size);
+			for (unsigned i = 0; i < n; i++)
+				huge_cache_put_back(parts[i].seg, parts[i].due_ms);
+			return NULL;
+		}
+		if (!options.thp)
+			os_no_huge_pages(target, map_size);
+		uint8_t *to = target, *end = to + map_size;
+		int err = 0;
+		for (unsigned i = 0; i < n; i++) {
+			size_t len = parts[i].seg->map_size;
+			if (len > (size_t)(end - to))
+				len = (size_t)(end - to);
+			if (err != 0 || len == 0) {
+				huge_cache_put_back(parts[i].seg, parts[i].due_ms);
+				continue;
+			}
+			err = huge_part_move(parts[i], len, to);
+			if (err == 0)
+				to += len;
+		}
+		if (err != 0) {
+			os_unmap(target, map_size);
+			return NULL;
+		}
+		/* a header of its own: the moved pages hold whatever they held */
+		seg = target;
+		memset(seg, 0, sizeof(*seg));
+		seg->kind = SEGMENT_HUGE;
+		seg->map_base = seg;
+		seg->map_size = map_size;
+		seg->huge_usable = map_size - offset;
+		segment_slice_page(seg, (uint8_t *)seg + offset)->flags = PAGE_HUGE;
+		*zero_from = to;
+	}
+	uint8_t *block = (uint8_t *)seg + offset;
+	segment_slice_page(seg, block)->area = block;
 	segmap_set(seg, true);
 	atomic_fetch_add_explicit(&stat_huge_mapped, seg->map_size, memory_order_relaxed);
 	atomic_fetch_add_explicit(&stat_huge_count, 1, memory_order_relaxed);
 	if (config_stats)
 		atomic_fetch_add_explicit(&stat_huge_mallocs, 1, memory_order_relaxed);
-	return (uint8_t *)seg + offset;
+	return block;
 }
 
 /* Unmaps the cached huge mappings that are due at `now` (all if `all`);
@@ -111,13 +282,8 @@ MALLARD_INTERNAL unsigned huge_cache_expire(uint64_t now, bool all)
 	unsigned n = 0;
 	pthread_mutex_lock(&huge_cache_lock);
 	for (unsigned i = 0; i < HUGE_CACHE_SLOTS; i++) {
-		segment_t *c = huge_cache[i].seg;
-		if (c && (all || huge_cache[i].due_ms <= now)) {
-			out[n++] = c;
-			huge_cache[i].seg = NULL;
-			atomic_fetch_sub_explicit(&huge_cache_count, 1, memory_order_relaxed);
-			atomic_fetch_sub_explicit(&stat_huge_cached, c->map_size, memory_order_relaxed);
-		}
+		if (huge_cache[i].seg && (all || huge_cache[i].due_ms <= now))
+			out[n++] = huge_cache_remove(i);
 	}
 	pthread_mutex_unlock(&huge_cache_lock);
 	for (unsigned i = 0; i < n; i++)
@@ -135,6 +301,22 @@ MALLARD_INTERNAL uint64_t huge_cache_next_due(void)
 			due = huge_cache[i].due_ms;
 	pthread_mutex_unlock(&huge_cache_lock);
 	return due;
+}
+
+/* Zeroes n bytes at p in a reused mapping: its whole pages by purging
+ * them (they read as zero, and fault in zeroed only when touched, as
+ * heap_malloc_large does for big large blocks), the rest by writing. */
+static void huge_zero(uint8_t *p, size_t n)
+{
+	size_t ps = os_page_size();
+	uint8_t *lo = (uint8_t *)(((uintptr_t)p + ps - 1) & ~(uintptr_t)(ps - 1));
+	uint8_t *hi = (uint8_t *)((uintptr_t)(p + n) & ~(uintptr_t)(ps - 1));
+	if (hi <= lo || os_purge(lo, (size_t)(hi - lo)) != 0) {
+		memset(p, 0, n);
+		return;
+	}
+	memset(p, 0, (size_t)(lo - p));
+	memset(hi, 0, (size_t)(p + n - hi));
 }
 
 /* Maps a segment holding one block of `size` bytes aligned to `align`
@@ -156,10 +338,11 @@ MALLARD_INTERNAL void *huge_alloc(size_t size, size_t align, bool zero)
 	}
 	size_t map_size = (offset + size + ps - 1) & ~(ps - 1);
 	if (!overaligned && atomic_load_explicit(&huge_cache_count, memory_order_relaxed)) {
-		uint8_t *block = huge_cache_take(map_size, offset);
+		uint8_t *zero_from;
+		uint8_t *block = huge_cache_take(map_size, offset, &zero_from);
 		if (block) {
-			if (zero)
-				memset(block, 0, size); /* a used mapping: not zero any more */
+			if (zero && zero_from > block) /* the used part is not zero any more */
+				huge_zero(block, (size_t)(zero_from - block) < size ? (size_t)(zero_from - block) : size);
 			return block;
 		}
 	}
@@ -198,11 +381,9 @@ MALLARD_INTERNAL void *huge_alloc(size_t size, size_t align, bool zero)
 	atomic_fetch_add_explicit(&stat_huge_count, 1, memory_order_relaxed);
 	if (config_stats)
 		atomic_fetch_add_explicit(&stat_huge_mallocs, 1, memory_order_relaxed);
-	if (map_size <= HUGE_CACHE_BLOCK_MAX) {
-		/* its mapping will be cached when freed, and must expire */
-		background_want();
-		background_poll();
-	}
+	/* its mapping may be cached when freed, and must expire */
+	background_want();
+	background_poll();
 	return block;
 }
 
@@ -214,10 +395,12 @@ MALLARD_INTERNAL void huge_free(segment_t *seg, bool listed)
 	atomic_fetch_sub_explicit(&stat_huge_count, 1, memory_order_relaxed);
 	if (!listed)
 		segmap_set(seg, false);
-	if (!listed && seg->map_size <= HUGE_CACHE_BLOCK_MAX && options.purge_delay_ms != 0) {
-		seg = huge_cache_put(seg); /* NULL, or the one it pushed out */
-		if (seg == NULL)
-			return;
+	if (!listed && options.purge_delay_ms != 0) {
+		segment_t *out[HUGE_CACHE_SLOTS + 1];
+		unsigned n = huge_cache_put(seg, out);
+		for (unsigned i = 0; i < n; i++)
+			os_unmap(out[i]->map_base, out[i]->map_size);
+		return;
 	}
 	os_unmap(seg->map_base, seg->map_size);
 }

@@ -130,6 +130,9 @@ typedef enum { SEGMENT_NORMAL = 1, SEGMENT_HUGE = 2 } segment_kind_t;
  *
  * Invariants (normal): bit i of free_mask <=> slice i is in no page;
  * dirty_mask is a subset of free_mask (free slices that may be resident);
+ * zero_mask is a subset of free_mask disjoint from dirty_mask, without
+ * slice 0 (free slices known to read as zero: untouched since the segment
+ * was mapped, or purged since they were last used);
  * used_slices == SLICES_PER_SEGMENT - popcount(free_mask).
  */
 typedef struct segment_s {
@@ -139,6 +142,7 @@ typedef struct segment_s {
 	struct segment_s *next, *prev; /* heap's segment list / cache / huge list */
 	_Alignas(8) uint64_t free_mask; /* 8-aligned on i386 too: read atomically by inspectors */
 	_Alignas(8) uint64_t dirty_mask;
+	uint64_t zero_mask;
 	uint64_t purge_at_ms; /* when dirty slices become due; 0: none */
 	struct segment_s *purge_next; /* heap's purge list, while purge_at_ms != 0 */
 	void *map_base;       /* huge: the whole mapping */

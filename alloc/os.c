@@ -113,6 +113,19 @@ MALLARD_INTERNAL int os_grow_in_place(void *addr, size_t old_size, size_t new_si
 #endif
 }
 
+MALLARD_INTERNAL int os_move_to(void *from, size_t size, void *to)
+{
+#ifdef __linux__
+	void *p = mremap(from, size, size, MREMAP_MAYMOVE | MREMAP_FIXED, to);
+	return p == MAP_FAILED ? errno : 0;
+#else
+	(void)from;
+	(void)size;
+	(void)to;
+	return ENOSYS;
+#endif
+}
+
 MALLARD_INTERNAL size_t os_resident_bytes(const void *addr, size_t size)
 {
 	/* mincore fills one byte per OS page: ask in chunks a stack buffer holds. */

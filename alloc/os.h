@@ -37,6 +37,11 @@ MALLARD_INTERNAL int os_no_huge_pages(void *addr, size_t size);
 /* Tries to extend the mapping [addr, addr+old) to new_size in place. */
 MALLARD_INTERNAL int os_grow_in_place(void *addr, size_t old_size, size_t new_size);
 
+/* Moves the pages of [from, from+size) to [to, to+size) (mremap), which
+ * must be mapped and is replaced: page table entries move, the pages do
+ * not, so resident ones stay resident. */
+MALLARD_INTERNAL int os_move_to(void *from, size_t size, void *to);
+
 /* Bytes of [addr, addr+size) resident in RAM (mincore); 0 on error. */
 MALLARD_INTERNAL size_t os_resident_bytes(const void *addr, size_t size);
 

@@ -28,9 +28,9 @@ MALLARD_INTERNAL void purge_segment_dirty(segment_t *seg)
 		uintptr_t start = (uintptr_t)segment_slice_start(seg, first);
 		start = (start + ps - 1) & ~(uintptr_t)(ps - 1);
 		uintptr_t end = (uintptr_t)seg + (size_t)(last + 1) * SLICE_SIZE;
-		if (end > start)
-			os_purge((void *)start, end - start);
 		uint64_t run = (last - first + 1 == 64) ? ~(uint64_t)0 : ((((uint64_t)1 << (last - first + 1)) - 1) << first);
+		if (end > start && os_purge((void *)start, end - start) == 0)
+			seg->zero_mask |= run & ~(uint64_t)1; /* slice 0 keeps its header page */
 		todo &= ~run;
 	}
 	seg->dirty_mask = 0;

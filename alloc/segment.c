@@ -24,17 +24,32 @@
 #include <string.h>
 
 #define SLICE_MASK_ALL (SLICES_PER_SEGMENT == 64 ? ~(uint64_t)0 : (((uint64_t)1 << SLICES_PER_SEGMENT) - 1))
+/* Slice 0 holds the header: never known to be zero. */
+#define SLICE_MASK_ZEROABLE (SLICE_MASK_ALL & ~(uint64_t)1)
 
 MALLARD_INTERNAL pthread_mutex_t segment_cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static segment_t *segment_cache;
 MALLARD_INTERNAL unsigned segment_cache_count;
 
-static void segment_init_header(segment_t *seg, heap_t *heap)
+/* Zeroes a page header with word stores: GCC makes a memset of its 128
+ * bytes a `rep stos`, whose start-up cost more than the stores on the
+ * path of every large block. */
+typedef uint64_t __attribute__((may_alias)) page_word_t;
+static inline void page_clear(page_t *page)
+{
+	page_word_t *w = (page_word_t *)(void *)page;
+#pragma GCC unroll 16
+	for (unsigned i = 0; i < sizeof(*page) / sizeof(*w); i++)
+		w[i] = 0;
+}
+
+static void segment_init_header(segment_t *seg, heap_t *heap, uint64_t zero_mask)
 {
 	memset(seg, 0, sizeof(*seg));
 	seg->kind = SEGMENT_NORMAL;
 	seg->heap = heap;
 	seg->free_mask = SLICE_MASK_ALL;
+	seg->zero_mask = zero_mask;
 	for (unsigned i = 0; i < SLICES_PER_SEGMENT; i++)
 		seg->pages[i].flags = PAGE_FREE;
 }
@@ -106,12 +121,12 @@ static segment_t *segment_alloc(heap_t *heap)
 		if (!options.thp)
 			os_no_huge_pages(p, SEGMENT_SIZE);
 		seg = p;
-		segment_init_header(seg, heap);
+		segment_init_header(seg, heap, SLICE_MASK_ZEROABLE); /* fresh from the OS */
 		segmap_set(seg, true);
 		if (atomic_fetch_add_explicit(&stat_segments_mapped, SEGMENT_SIZE, memory_order_relaxed) != 0)
 			background_want(); /* the second segment: a heap worth a thread */
 	} else {
-		segment_init_header(seg, heap);
+		segment_init_header(seg, heap, seg->zero_mask); /* what its purge cleared */
 	}
 	pthread_mutex_lock(&heap->seg_lock);
 	segment_list_link(heap, seg, true);
@@ -183,16 +198,26 @@ static uint64_t segment_run_mask(unsigned first, unsigned count)
 
 /* Takes a span of `count` slices from the heap's segments (a new segment if
  * none has room) and returns its head page, zeroed but for slice_count and
- * area. Spans of more than one slice never use slice 0. Under slice_lock. */
-static page_t *segment_span_alloc_locked(heap_t *heap, unsigned count)
+ * area. Spans of more than one slice never use slice 0. With `zeroed`, the
+ * caller wants zeroed memory: slices known to be zero come first, and
+ * *zeroed says whether the span is. Under slice_lock. */
+static page_t *segment_span_alloc_locked(heap_t *heap, unsigned count, bool *zeroed)
 {
 	uint64_t avoid = count > 1 ? 1 : 0;
 	segment_t *seg;
 	int first = -1;
-	/* Dirty slices first: they are resident already, so reusing them costs
-	 * no page faults and keeps RSS down; then any free run, first fit.
-	 * Full segments are all at the tail: each loop stops at the first. */
-	for (seg = heap->segments; seg && seg->free_mask != 0; seg = seg->next) {
+	/* For zeroed memory, slices known to be zero first: clearing them
+	 * again would cost a write to every byte (and fault in every page).
+	 * Otherwise dirty slices first: they are resident already, so reusing
+	 * them costs no page faults and keeps RSS down; then any free run,
+	 * first fit. Full segments are all at the tail: each loop stops at the
+	 * first. */
+	for (seg = heap->segments; zeroed && seg && seg->free_mask != 0; seg = seg->next) {
+		first = segment_find_run(seg->zero_mask, count);
+		if (first >= 0)
+			break;
+	}
+	for (seg = first >= 0 ? seg : heap->segments; first < 0 && seg && seg->free_mask != 0; seg = seg->next) {
 		first = segment_find_run(seg->dirty_mask & ~avoid, count);
 		if (first >= 0)
 			break;
@@ -211,14 +236,17 @@ static page_t *segment_span_alloc_locked(heap_t *heap, unsigned count)
 		first = segment_find_run(seg->free_mask & ~avoid, count);
 	}
 	uint64_t run = segment_run_mask((unsigned)first, count);
+	if (zeroed)
+		*zeroed = (seg->zero_mask & run) == run;
 	seg->free_mask &= ~run;
 	seg->dirty_mask &= ~run;
+	seg->zero_mask &= ~run;
 	seg->used_slices += count;
 	if (seg->free_mask == 0)
 		segment_list_move(heap, seg, false);
 
 	page_t *page = &seg->pages[first];
-	memset(page, 0, sizeof(*page));
+	page_clear(page);
 	page->slice_count = (uint16_t)count;
 	page->area = segment_slice_start(seg, (unsigned)first);
 	for (unsigned i = 1; i < count; i++) {
@@ -245,12 +273,13 @@ static bool segment_span_grow_locked(heap_t *heap, page_t *page, unsigned count)
 		return false;
 	seg->free_mask &= ~extra;
 	seg->dirty_mask &= ~extra;
+	seg->zero_mask &= ~extra;
 	seg->used_slices += count - old;
 	if (seg->free_mask == 0)
 		segment_list_move(heap, seg, false);
 	for (unsigned i = old; i < count; i++) {
 		page_t *tail = page + i;
-		memset(tail, 0, sizeof(*tail));
+		page_clear(tail);
 		tail->flags = PAGE_TAIL;
 		tail->slice_offset = (uint8_t)i;
 	}
@@ -301,10 +330,10 @@ static void segment_span_free_locked(heap_t *heap, page_t *page)
 /* The span operations as the heap code calls them: each under
  * the heap's slice_lock, uncontended unless another thread is purging this
  * heap for a quiet owner (the background thread, or heap_purge_idle). */
-MALLARD_INTERNAL page_t *segment_span_alloc(heap_t *heap, unsigned count)
+MALLARD_INTERNAL page_t *segment_span_alloc(heap_t *heap, unsigned count, bool *zeroed)
 {
 	pthread_mutex_lock(&heap->slice_lock);
-	page_t *page = segment_span_alloc_locked(heap, count);
+	page_t *page = segment_span_alloc_locked(heap, count, zeroed);
 	pthread_mutex_unlock(&heap->slice_lock);
 	return page;
 }
@@ -333,6 +362,8 @@ MALLARD_INTERNAL bool segment_is_valid(const segment_t *seg)
 	if (seg->kind != SEGMENT_NORMAL)
 		return false;
 	if ((seg->dirty_mask & ~seg->free_mask) != 0)
+		return false;
+	if ((seg->zero_mask & ~seg->free_mask) != 0 || (seg->zero_mask & seg->dirty_mask) != 0 || (seg->zero_mask & 1))
 		return false;
 	if (seg->used_slices != SLICES_PER_SEGMENT - (unsigned)__builtin_popcountll(seg->free_mask))
 		return false;

@@ -13,8 +13,10 @@ MALLARD_INTERNAL_VAR unsigned segment_cache_count; /* under segment_cache_lock *
 
 /* A span of `count` slices from the heap's segments (a new segment if none
  * has room): its head page, zeroed but for slice_count and area; NULL when
- * the OS has no memory. Owner only. */
-MALLARD_INTERNAL page_t *segment_span_alloc(heap_t *heap, unsigned count);
+ * the OS has no memory. Owner only. With `zeroed` (else NULL), the caller
+ * wants zeroed memory: slices known to read as zero are taken first, and
+ * *zeroed says whether the span's memory is. */
+MALLARD_INTERNAL page_t *segment_span_alloc(heap_t *heap, unsigned count, bool *zeroed);
 
 /* Grows the span of head page `page` to `count` slices in place, if the
  * slices after it are free. Owner only; the caller fixes the block size. */

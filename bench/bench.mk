@@ -16,7 +16,7 @@
 # refuses 'noinst_PROGRAMS +=' without an earlier 'noinst_PROGRAMS =', and a
 # second '=' in another fragment would clash.
 
-BENCH_PROGS = bench/churn bench/pairs bench/purge
+BENCH_PROGS = bench/churn bench/pairs bench/purge bench/bigblocks
 BENCH_FLAGS = $(AM_CFLAGS) -O2 -fno-builtin-malloc -fno-builtin-calloc \
 	-fno-builtin-realloc -fno-builtin-free
 
@@ -30,6 +30,10 @@ bench_churn_LDADD =
 bench_pairs_SOURCES = bench/pairs.c
 bench_pairs_CFLAGS = $(BENCH_FLAGS)
 bench_pairs_LDADD =
+
+bench_bigblocks_SOURCES = bench/bigblocks.c bench/rng.h
+bench_bigblocks_CFLAGS = $(BENCH_FLAGS)
+bench_bigblocks_LDADD =
 
 # purge's modes blocked, remote and exit run a worker thread: -pthread comes
 # with AM_CFLAGS (in BENCH_FLAGS) and AM_LDFLAGS.

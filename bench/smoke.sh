@@ -11,7 +11,7 @@ top_srcdir=${top_srcdir:-.}
 MALLARD_LIB=${MALLARD_LIB:-$top_builddir/.libs/libmallard.so}
 bits=${MALLARD_HOST_BITS:-64}
 
-echo "1..14"
+echo "1..17"
 n=0
 failed=0
 errfile=${TMPDIR:-/tmp}/mallard-smoke.$$
@@ -57,6 +57,23 @@ run "pairs 0 B" "$b/pairs" 0 100 1
 run "purge, 8 MiB" "$b/purge" -m 8 -d 0.3
 for mode in idle quiet blocked remote exit; do
 	run "purge -w $mode, 8 MiB" "$b/purge" -w $mode -m 8 -d 0.3
+done
+
+# bigblocks: the same checksum (a byte read back from every buffer) under
+# mallard as under the C library's malloc
+for args in "large -n 12" "mid -n 200" "calloc -n 50"; do
+	n=$((n + 1))
+	# shellcheck disable=SC2086 # args is a word list
+	want=$("$b/bigblocks" $args 2>&1 | grep -v '^seconds')
+	# shellcheck disable=SC2086
+	got=$(LD_PRELOAD=$MALLARD_LIB "$b/bigblocks" $args 2>&1 | grep -v '^seconds')
+	if [ -n "$want" ] && [ "$got" = "$want" ] && echo "$got" | grep -q '^checksum '; then
+		echo "ok $n - bigblocks $args: $(echo "$got" | grep '^checksum')"
+	else
+		printf '%s\n' "$want" "--- under mallard:" "$got" | sed 's/^/# /'
+		echo "not ok $n - bigblocks $args: output differs under mallard"
+		failed=$((failed + 1))
+	fi
 done
 
 # The Python workload needs a CPython of the library's word size.

@@ -187,6 +187,53 @@ static void test_after_realloc(void **state)
 	}
 }
 
+/* One dirty block at a time, freed, then the next size asked for: a
+ * freed huge mapping is reused for a request of another size (taken
+ * whole, trimmed, or grown in place or moved to a new address, its old
+ * pages with it), and a freed large span for a large calloc (cleared by
+ * writing, or by purging its pages). Every byte of each must be zero, and
+ * the whole usable size writable. The sizes go up and down so each way of
+ * reuse comes up. */
+static void test_resized_reuse(void **state)
+{
+	const struct api *api = *state;
+	const size_t sizes[] = { 12 * MiB, 9 * MiB, 16 * MiB, 5 * MiB, 24 * MiB, 6 * MiB + 100, 20 * MiB,
+				 6 * MiB, 300 * KiB, 1 * MiB, 200 * KiB, 1 * MiB + 4096, 8 * MiB };
+	unsigned char *prev = NULL;
+
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		unsigned char *p = i % 2 ? api->calloc_fn(1, sizes[i]) : api->malloc_fn(sizes[i]);
+
+		if (i % 2)
+			check_zero(api, p, sizes[i], "after a block of another size");
+		assert_non_null(p);
+		size_t usable = api->usable_size_fn(p);
+		assert_true(usable >= sizes[i]);
+		memset(p, 0xAA, usable);
+		api->free_fn(prev);
+		prev = p;
+	}
+	api->free_fn(prev);
+
+	/* two freed blocks, then one bigger than either (built from the first
+	 * and part of the second), then one the size of what is left */
+	unsigned char *a = api->malloc_fn(4 * MiB + MiB / 2), *b = api->malloc_fn(3 * MiB + MiB / 2);
+	assert_non_null(a);
+	assert_non_null(b);
+	memset(a, 0xAA, api->usable_size_fn(a));
+	memset(b, 0xAA, api->usable_size_fn(b));
+	api->free_fn(a);
+	api->free_fn(b);
+	a = api->calloc_fn(1, 5 * MiB + MiB / 2);
+	check_zero(api, a, 5 * MiB + MiB / 2, "built from two freed blocks");
+	b = api->calloc_fn(1, 2 * MiB + MiB / 5);
+	check_zero(api, b, 2 * MiB + MiB / 5, "what is left of a freed block");
+	memset(a, 0xAA, api->usable_size_fn(a));
+	memset(b, 0xAA, api->usable_size_fn(b));
+	api->free_fn(a);
+	api->free_fn(b);
+}
+
 /* calloc with a zero count or size returns a freeable block, like malloc(0). */
 static void test_zero(void **state)
 {
@@ -215,6 +262,7 @@ int main(void)
 		BOTH(test_huge),
 		BOTH(test_mixed_sizes),
 		BOTH(test_after_realloc),
+		BOTH(test_resized_reuse),
 		BOTH(test_zero),
 	};
 
