@@ -161,6 +161,46 @@ MALLARD_COLD_LOCAL void alloc_free_slow(heap_t *heap, segment_t *seg, void *p)
 		heap_free_remote(page, block);
 }
 
+/* ---- large blocks: a lane of their own ---- */
+
+/* malloc of a size above DIRECT_MAX: a large block from a span the heap
+ * kept (heap.c) takes a few dozen instructions; everything else goes the
+ * slow way. Not cold: a program with a buffer per request comes here as
+ * often as to the fast path. */
+static __attribute__((noinline)) void *alloc_malloc_big(heap_t *heap, size_t size)
+{
+	if (size > MEDIUM_MAX && size <= LARGE_MAX) {
+		heap_maintain_inline(heap);
+		void *p = heap_large_take_kept(heap, size);
+		if (likely(p != NULL)) {
+			if (config_stats) {
+				heap->large_counts.mallocs++;
+				heap->large_counts.requested += size;
+			}
+			return sample_charge(heap, p, size);
+		}
+	}
+	return alloc_malloc_slow(heap, size);
+}
+
+/* free of a block whose page the fast path declined: the owner's free of
+ * an unsampled large block (the block starts its span's head slice) keeps
+ * the span; everything else goes the slow way. Cold, like the slow path:
+ * a hot one here made GCC set up its call inside the fast path (+2
+ * instructions per small pair); cold costs the large pair about 10. */
+MALLARD_COLD_LOCAL void alloc_free_flagged(heap_t *heap, segment_t *seg, void *p)
+{
+	page_t *page = segment_slice_page(seg, p);
+	if (page->flags == (PAGE_LARGE | PAGE_FLOATING) && page->heap == heap && p == page->area &&
+	    heap_large_keepable(page)) {
+		heap_large_keep(heap, page);
+		if (unlikely(--heap->free_countdown == 0))
+			heap_free_beat(heap);
+		return;
+	}
+	alloc_free_slow(heap, seg, p);
+}
+
 /* ---- fast paths ---- */
 
 /* malloc fast path: size -> direct page -> countdown (sample.h) -> pop.
@@ -187,8 +227,9 @@ MALLARD_HOT void *alloc_malloc(size_t size)
 				heap->tally[(size + 15) >> 4] += TALLY_ONE + size;
 			return block;
 		}
+		return alloc_malloc_slow(heap, size);
 	}
-	return alloc_malloc_slow(heap, size);
+	return alloc_malloc_big(heap, size);
 }
 
 /* free fast path: segment map -> mask -> page -> push on the page's free
@@ -212,7 +253,7 @@ MALLARD_HOT void alloc_free(void *p)
 		alloc_push_local(heap, page, block);
 		return;
 	}
-	alloc_free_slow(heap, seg, p);
+	alloc_free_flagged(heap, seg, p);
 }
 
 /* ---- sizes of live blocks ---- */

@@ -178,6 +178,10 @@ static uint64_t background_pass(uint64_t now)
 			continue;
 		if (atomic_load_explicit(&h->remote_pages, memory_order_relaxed))
 			background_drain_remote(h);
+		/* the kept large spans of an owner that has not swept them for a
+		 * sweep interval (heap.c): back to their segments, to be purged */
+		if (now >= atomic_load_explicit(&h->maintained_ms, memory_order_relaxed) + heap_sweep_interval_ms())
+			heap_large_kept_release(h);
 		uint64_t due = __atomic_load_n(&h->purge_at_ms, __ATOMIC_RELAXED);
 		if (due != 0 && now + BG_SLACK_MS >= due + grace) {
 			purge_heap(h, now + BG_SLACK_MS, false);

@@ -209,6 +209,145 @@ MALLARD_INTERNAL page_t *heap_find_page(heap_t *heap, unsigned cls)
 	return heap_page_new(heap, cls);
 }
 
+/* ---- kept large spans ----
+ *
+ * A program that allocates and frees a large block in turn (a buffer per
+ * request) would otherwise search its segments for a span, take and drop
+ * slice_lock, and set up a page header on every malloc, and undo it all
+ * on every free. The owner's free keeps the span whole in one of the
+ * heap's large_kept slots instead (flags PAGE_LARGE, used 0: a second
+ * free of it is a double free, and a snapshot counts it as freed memory
+ * still committed); the next large malloc that fits takes it back. A kept
+ * span goes back to its segment when two sweeps of its owner (every
+ * HEAP_KEPT_SWEEP_MS) find it unused, when its owner has been quiet for a
+ * sweep interval (the background thread), at thread exit and at trim. */
+
+/* Up to this many slices more than needed, a kept span is taken: the
+ * block gets the spare ones as slack. */
+static unsigned heap_large_fit_max(unsigned slices)
+{
+	return slices + slices / 4;
+}
+
+/* Keeps the span of large page `page`, whose block its owner frees. No
+ * remote free can be pending on it (its one block is being freed here),
+ * so xthread_free is cleared with a plain store: a remote free of the
+ * block while it is kept (a double free) leaves it non-zero, and the
+ * next take reports it. */
+/* A kept span pushed out by a newer one goes back to its segment. */
+MALLARD_COLD_LOCAL void heap_large_span_free(heap_t *heap, page_t *page)
+{
+	segment_span_free(heap, page);
+}
+
+/* The background thread is told that the heap keeps spans now. */
+MALLARD_COLD_LOCAL void heap_large_kept_announce(heap_t *heap)
+{
+	heap->large_kept_announced = true;
+	background_due(atomic_load_explicit(&heap->maintained_ms, memory_order_relaxed) + heap_sweep_interval_ms());
+}
+
+MALLARD_HOT void heap_large_keep(heap_t *heap, page_t *page)
+{
+	if (page->flags & PAGE_SAMPLED) { /* its sample is forgotten: as new */
+		atomic_store_explicit(&page->sampled_live, 0, memory_order_relaxed);
+		atomic_store_explicit(&page->sampled_unslotted, 0, memory_order_relaxed);
+		for (unsigned i = 0; i < PAGE_SAMPLED_SLOTS; i++)
+			atomic_store_explicit(&page->sampled[i], 0, memory_order_relaxed);
+	}
+	page->used = 0;
+	page->seen_empty = 0;
+	page->flags = PAGE_LARGE;
+	atomic_store_explicit(&page->xthread_free, 0, memory_order_relaxed);
+	for (unsigned i = 0; i < HEAP_LARGE_KEPT; i++) {
+		/* only the owner fills slots: one seen empty stays empty */
+		if (atomic_load_explicit(&heap->large_kept[i], memory_order_relaxed) == NULL) {
+			atomic_store_explicit(&heap->large_kept[i], page, memory_order_release);
+			goto kept;
+		}
+	}
+	unsigned slot = heap->large_kept_next++ % HEAP_LARGE_KEPT;
+	page_t *out = atomic_exchange_explicit(&heap->large_kept[slot], page, memory_order_acq_rel);
+	if (out)
+		heap_large_span_free(heap, out);
+kept:
+	/* the background thread gives them back if the owner goes quiet; the
+	 * owner's sweep tells it again while any are kept */
+	if (unlikely(!heap->large_kept_announced) && !options_purge_never())
+		heap_large_kept_announce(heap);
+}
+
+/* The first kept span of `slices` slices to at most
+ * heap_large_fit_max(slices); NULL if none. (Keeps fill the first empty
+ * slot, so a program that reuses one size finds it at once.) */
+static inline page_t *heap_large_take(heap_t *heap, unsigned slices)
+{
+	unsigned extra_max = heap_large_fit_max(slices) - slices;
+	for (unsigned i = 0; i < HEAP_LARGE_KEPT; i++) {
+		page_t *page = atomic_load_explicit(&heap->large_kept[i], memory_order_acquire);
+		if (page && (unsigned)page->slice_count - slices <= extra_max)
+			/* NULL if a thread giving back an idle heap took it meanwhile */
+			return atomic_exchange_explicit(&heap->large_kept[i], NULL, memory_order_acquire);
+	}
+	return NULL;
+}
+
+MALLARD_HOT void *heap_large_take_kept(heap_t *heap, size_t size)
+{
+	page_t *page = heap_large_take(heap, (unsigned)((size + SLICE_SIZE - 1) >> SLICE_SHIFT));
+	if (page == NULL)
+		return NULL;
+	if (unlikely(atomic_load_explicit(&page->xthread_free, memory_order_relaxed) != 0))
+		report_bad_pointer("free", page->area, "double free (by another thread, of a freed large block)", false);
+	/* as it was kept (heap_large_keep): block_size is its span's */
+	page->used = 1;
+	page->flags = PAGE_LARGE | PAGE_FLOATING;
+	atomic_store_explicit(&page->xthread_free, THREAD_FREE_NOTIFY, memory_order_relaxed);
+	return page->area;
+}
+
+MALLARD_INTERNAL bool heap_large_kept_release(heap_t *heap)
+{
+	bool released = false;
+	for (unsigned i = 0; i < HEAP_LARGE_KEPT; i++) {
+		if (atomic_load_explicit(&heap->large_kept[i], memory_order_relaxed) == NULL)
+			continue;
+		page_t *page = atomic_exchange_explicit(&heap->large_kept[i], NULL, memory_order_acquire);
+		if (page) {
+			segment_span_free(heap, page);
+			released = true;
+		}
+	}
+	return released;
+}
+
+/* The owner's sweep: a span found kept by two sweeps in a row goes back;
+ * while any are kept, the background thread is told to look after the
+ * next sweep interval, in case the owner goes quiet. */
+static void heap_large_kept_sweep(heap_t *heap, uint64_t now)
+{
+	bool any = false;
+	for (unsigned i = 0; i < HEAP_LARGE_KEPT; i++) {
+		if (atomic_load_explicit(&heap->large_kept[i], memory_order_relaxed) == NULL)
+			continue;
+		page_t *page = atomic_exchange_explicit(&heap->large_kept[i], NULL, memory_order_acquire);
+		if (page == NULL)
+			continue;
+		if (page->seen_empty) {
+			segment_span_free(heap, page);
+		} else {
+			page->seen_empty = 1;
+			atomic_store_explicit(&heap->large_kept[i], page, memory_order_release);
+			any = true;
+		}
+	}
+	heap->large_kept_announced = any && !options_purge_never();
+	if (heap->large_kept_announced)
+		background_due(now + heap_sweep_interval_ms());
+}
+
+/* ---- large blocks ---- */
+
 /* From this size up, a large block that must be zero and is not is
  * purged rather than cleared, as jemalloc does for its large extents: the
  * kernel hands each page back zeroed when it is first touched, so a block
@@ -225,6 +364,9 @@ MALLARD_INTERNAL page_t *heap_find_page(heap_t *heap, unsigned cls)
 MALLARD_INTERNAL void *heap_malloc_large(heap_t *heap, size_t size, bool zero)
 {
 	unsigned slices = (unsigned)((size + SLICE_SIZE - 1) >> SLICE_SHIFT);
+	void *kept;
+	if (!zero && (kept = heap_large_take_kept(heap, size)) != NULL)
+		return kept;
 	bool zeroed = false;
 	page_t *page = segment_span_alloc(heap, slices, zero ? &zeroed : NULL);
 	if (page == NULL)
@@ -278,6 +420,10 @@ MALLARD_INTERNAL void heap_free_remote(page_t *page, block_t *block)
  * or a suspected double free. `block` is the block start. */
 MALLARD_INTERNAL void heap_free_local(heap_t *heap, page_t *page, block_t *block)
 {
+	if ((page->flags & ~PAGE_SAMPLED) == (PAGE_LARGE | PAGE_FLOATING) && heap_large_keepable(page)) {
+		heap_large_keep(heap, page);
+		return;
+	}
 	if (page->flags & PAGE_FLOATING) {
 		/* Take the page back unless a remote free already did: then it
 		 * is on its way through remote_pages and whoever pops it (this
@@ -293,8 +439,8 @@ MALLARD_INTERNAL void heap_free_local(heap_t *heap, page_t *page, block_t *block
 		if (unlikely(page->used == 0 || block == page->free))
 			report_bad_pointer("free", block, "double free", false);
 		if (page->flags & PAGE_LARGE) {
-			/* its one block: the span goes back without a write to
-			 * the block, so pages it never touched stay unfaulted */
+			/* its one block: back to the segment without a write to
+			 * the block (pages it never touched stay unfaulted) */
 			page->used = 0;
 			segment_span_free(heap, page);
 			return;
@@ -362,6 +508,7 @@ MALLARD_INTERNAL bool heap_collect(heap_t *heap, bool force)
 {
 	heap_drain_remote(heap);
 	heap_free_empty_pages(heap);
+	heap_large_kept_release(heap);
 	return purge_heap(heap, clock_now_ms(), force);
 }
 
@@ -448,6 +595,7 @@ MALLARD_INTERNAL void heap_maintain(heap_t *heap)
 	if (now >= heap->kept_sweep_at_ms) {
 		heap->kept_sweep_at_ms = now + HEAP_KEPT_SWEEP_MS;
 		heap_free_empty_kept_pages(heap);
+		heap_large_kept_sweep(heap, now);
 		if (config_stats)
 			heap_stats_fold(heap);
 	}

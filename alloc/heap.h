@@ -41,6 +41,29 @@ MALLARD_INTERNAL page_t *heap_find_page(heap_t *heap, unsigned cls);
  * first `size` bytes zero if `zero`. */
 MALLARD_INTERNAL void *heap_malloc_large(heap_t *heap, size_t size, bool zero);
 
+/* Whether the owner's free of the block of large page `page` (flags
+ * PAGE_LARGE | PAGE_FLOATING, and maybe PAGE_SAMPLED) may keep its span
+ * (heap_large_keep): purging is not immediate, and no remote free is in
+ * sight (one would be a double free). */
+static inline __attribute__((always_inline)) bool heap_large_keepable(page_t *page)
+{
+	return page->used == 1 && options.purge_delay_ms != 0 &&
+	       atomic_load_explicit(&page->xthread_free, memory_order_relaxed) == THREAD_FREE_NOTIFY;
+}
+
+/* Keeps the span of a large page whose block its owner frees, with no
+ * write to the block (pages it never touched stay unfaulted), for the
+ * next large malloc of about its size. */
+MALLARD_HOT void heap_large_keep(heap_t *heap, page_t *page);
+
+/* The block of a kept span for a large malloc of `size` bytes (above
+ * MEDIUM_MAX, at most LARGE_MAX), taken back; NULL if none fits. */
+MALLARD_HOT void *heap_large_take_kept(heap_t *heap, size_t size);
+
+/* Gives the heap's kept large spans back to their segments (any thread:
+ * each is taken by exchange); true if there was any. */
+MALLARD_INTERNAL bool heap_large_kept_release(heap_t *heap);
+
 /* Grows large page `page` in place to hold `size` bytes, if it can. */
 MALLARD_INTERNAL bool heap_large_grow(heap_t *heap, page_t *page, size_t size);
 
@@ -58,6 +81,18 @@ MALLARD_COLD void heap_free_beat(heap_t *heap);
 
 /* The owner's maintenance on allocation slow paths. */
 MALLARD_INTERNAL void heap_maintain(heap_t *heap);
+
+/* heap_maintain with its common case inline (no remote page to take, not
+ * the 16th call): for the large blocks' lane. */
+static inline __attribute__((always_inline)) void heap_maintain_inline(heap_t *heap)
+{
+	if (likely(atomic_load_explicit(&heap->remote_pages, memory_order_relaxed) == NULL &&
+		   ((heap->maintain_tick + 1) & 15) != 0)) {
+		heap->maintain_tick++;
+		return;
+	}
+	heap_maintain(heap);
+}
 
 /* Gives back the heap's empty pages and what is due (all if `force`);
  * true if anything went back. */

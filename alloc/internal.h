@@ -185,6 +185,9 @@ typedef struct {
  * seg_lock. Heaps are never unmapped: a heap of an exited thread goes to
  * the abandoned pool and is adopted by the next thread that starts.
  */
+/* Large spans a heap keeps for reuse (heap.c, "kept large spans"). */
+#define HEAP_LARGE_KEPT 4
+
 typedef struct heap_s {
 	/* bytes the owner may allocate before the next sample (sample.h);
 	 * below zero: the allocation that took it there is sampled */
@@ -195,6 +198,13 @@ typedef struct heap_s {
 	class_counts_t large_counts;  /* large blocks (spans of slices) */
 	page_queue_t queues[CLASS_COUNT + 1];
 	_Atomic(page_t *) remote_pages;
+	/* Large spans whose one block the owner freed, kept whole for its
+	 * next large malloc of about the same size: no span search, no lock,
+	 * no page set-up. Taken by exchange (owner or not), so that a thread
+	 * giving back an idle owner's memory takes them too. */
+	_Atomic(page_t *) large_kept[HEAP_LARGE_KEPT];
+	uint32_t large_kept_next;     /* the slot the next keep replaces when all are full */
+	bool large_kept_announced;    /* the background thread was told of kept spans */
 	/* All normal segments of this heap; those with a free slice come first,
 	 * so a span search stops at the first full one. */
 	segment_t *segments, *segments_tail;

@@ -29,8 +29,10 @@ MALLARD_INTERNAL int alloc_trim(void)
 	heap_t *first = heap_registry; /* the list behind the head never changes */
 	pthread_mutex_unlock(&heap_registry_lock);
 	for (heap_t *h = first; h; h = h->next_all)
-		if (h != heap && __atomic_load_n(&h->state, __ATOMIC_RELAXED) == HEAP_OWNED)
+		if (h != heap && __atomic_load_n(&h->state, __ATOMIC_RELAXED) == HEAP_OWNED) {
+			released |= heap_large_kept_release(h);
 			released |= purge_heap_try(h, 0, true);
+		}
 	released |= segment_cache_flush() > 0;
 	released |= huge_cache_expire(0, true) > 0;
 	return released ? 1 : 0;

@@ -21,6 +21,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -52,6 +53,19 @@ static void announce(const void *p)
 	fflush(stdout);
 }
 
+struct remote_free {
+	const char *api;
+	void *p;
+};
+
+static void *remote_free_main(void *arg)
+{
+	struct remote_free *rf = arg;
+
+	child_free(rf->api, rf->p);
+	return NULL;
+}
+
 static int child_main(const char *mode, const char *api)
 {
 	if (strcmp(mode, "stack") == 0) {
@@ -79,6 +93,24 @@ static int child_main(const char *mode, const char *api)
 
 		announce(p);
 		child_free(api, p);
+	} else if (strncmp(mode, "double-remote:", 14) == 0) {
+		/* freed by its owner, then again by another thread; the
+		 * owner's next malloc of the size may reuse its memory */
+		size_t size = strtoul(mode + 14, NULL, 10);
+		void *(*volatile malloc_fn)(size_t) = strcmp(api, "mallard") == 0 ? mallard_malloc : malloc;
+		void *p = malloc_fn(size);
+		pthread_t t;
+		struct remote_free rf = {api, p};
+
+		if (p == NULL)
+			return 3;
+		memset(p, 0x42, size);
+		announce(p);
+		child_free(api, p);
+		if (pthread_create(&t, NULL, remote_free_main, &rf) != 0 || pthread_join(t, NULL) != 0)
+			return 3;
+		void *q = malloc_fn(size);
+		child_free(api, q);
 	} else if (strncmp(mode, "double:", 7) == 0) {
 		size_t size = strtoul(mode + 7, NULL, 10);
 		void *p = strcmp(api, "mallard") == 0 ? mallard_malloc(size) : malloc(size);
@@ -250,12 +282,12 @@ static void check_invalid_free(const char *mode, const char *api)
 			 "\"%s\": \"%s\"", ptr, mode, api, ptr, r.err);
 }
 
-static void check_double_free(const char *size, const char *api)
+static void check_double_free_mode(const char *kind, const char *size, const char *api)
 {
 	struct child_result r;
-	char mode[32], ptr[64], how[64];
+	char mode[48], ptr[64], how[64];
 
-	snprintf(mode, sizeof mode, "double:%s", size);
+	snprintf(mode, sizeof mode, "%s:%s", kind, size);
 	run_child(mode, api, 0, &r);
 	child_pointer(&r, ptr, sizeof ptr);
 	describe_status(r.status, how, sizeof how);
@@ -265,6 +297,11 @@ static void check_double_free(const char *size, const char *api)
 	if (strstr(r.err, "mallard:") == NULL || strstr(r.err, "double free") == NULL)
 		fail_msg("double free of %s (%s bytes, %s): stderr lacks \"mallard:\" or \"double free\": "
 			 "\"%s\"", ptr, size, api, r.err);
+}
+
+static void check_double_free(const char *size, const char *api)
+{
+	check_double_free_mode("double", size, api);
 }
 
 static void test_stack_pointer(void **state)
@@ -295,6 +332,13 @@ static void test_double_free_medium(void **state)
 static void test_double_free_large(void **state)
 {
 	check_double_free("100000", *state);
+}
+
+/* A large block freed by its owner, then by another thread: reported when
+ * the owner's next malloc of the size would hand its span out again. */
+static void test_double_free_large_remote(void **state)
+{
+	check_double_free_mode("double-remote", "300000", *state);
 }
 
 /* The child runs and exits 0 when nothing is wrong: the harness itself
@@ -331,6 +375,7 @@ int main(int argc, char **argv)
 		BOTH(test_double_free_small),
 		BOTH(test_double_free_medium),
 		BOTH(test_double_free_large),
+		BOTH(test_double_free_large_remote),
 	};
 
 	return cmocka_run_group_tests_name("invalid_free", tests, NULL, NULL);

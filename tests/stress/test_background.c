@@ -363,6 +363,37 @@ static int case_huge(void)
     return rss_full >= rss_base + freed / 2 && rss < rss_base + freed / 10 ? 0 : 1;
 }
 
+/* Large blocks: their owner keeps the spans of the last few it freed for
+ * reuse; an owner that goes quiet must not keep them. Four blocks, each
+ * in a segment of its own or nearly (so the background thread is wanted),
+ * freed and then the thread sleeps: their memory must go back, all but
+ * half of one block (what else the process holds moves a little). */
+static int case_large(void)
+{
+    size_t size = sizeof(void *) == 8 ? 3 * MiB / 2 : 480 * 1024;
+    enum { N = 4 };
+    char *p[N];
+    rss_base = rss_bytes();
+    for (int i = 0; i < N; i++) {
+        p[i] = malloc(size);
+        if (p[i] == NULL)
+            return 2;
+        memset(p[i], i + 1, size);
+    }
+    rss_full = rss_bytes();
+    for (int i = 0; i < N; i++)
+        free(p[i]);
+    uint64_t start = now_ms();
+    size_t rss = rss_bytes();
+    while (rss >= rss_base + size / 2 && now_ms() - start < DEADLINE_MS) {
+        sleep_ms(10);
+        rss = rss_bytes();
+    }
+    printf("# large: RSS %zu KiB before, %zu KiB allocated, %zu KiB %llu ms after the free\n", rss_base >> 10,
+           rss_full >> 10, rss >> 10, (unsigned long long)(now_ms() - start));
+    return rss_full >= rss_base + N * size / 2 && rss < rss_base + size / 2 ? 0 : 1;
+}
+
 /* The thread runs in the parent; the child of a fork allocates, frees and
  * idles, and gives back with a thread of its own. */
 static int case_fork(void)
@@ -676,6 +707,7 @@ static const struct {
     {"exit", case_exit, NULL},
     {"remote", case_remote, NULL},
     {"huge", case_huge, NULL},
+    {"large", case_large, NULL},
     {"fork", case_fork, NULL},
     {"threads", case_threads, NULL},
     {"asleep", case_quiet_thread, NULL},
