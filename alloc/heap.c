@@ -240,11 +240,14 @@ MALLARD_COLD_LOCAL void heap_large_span_free(heap_t *heap, page_t *page)
 	segment_span_free(heap, page);
 }
 
-/* The background thread is told that the heap keeps spans now. */
-MALLARD_COLD_LOCAL void heap_large_kept_announce(heap_t *heap)
+/* The background thread is told to look at this heap's kept spans a
+ * sweep interval after `now`: if the owner has not run its maintenance by
+ * then, it gives them back (background_pass), and while any are kept it
+ * looks again when the owner could next have gone quiet. */
+MALLARD_COLD_LOCAL void heap_large_kept_announce(heap_t *heap, uint64_t now)
 {
-	heap->large_kept_announced = true;
-	background_due(atomic_load_explicit(&heap->maintained_ms, memory_order_relaxed) + heap_sweep_interval_ms());
+	heap->large_kept_told_ms = now + heap_sweep_interval_ms();
+	background_due(heap->large_kept_told_ms);
 }
 
 MALLARD_HOT void heap_large_keep(heap_t *heap, page_t *page)
@@ -259,22 +262,24 @@ MALLARD_HOT void heap_large_keep(heap_t *heap, page_t *page)
 	page->seen_empty = 0;
 	page->flags = PAGE_LARGE;
 	atomic_store_explicit(&page->xthread_free, 0, memory_order_relaxed);
-	for (unsigned i = 0; i < HEAP_LARGE_KEPT; i++) {
-		/* only the owner fills slots: one seen empty stays empty */
-		if (atomic_load_explicit(&heap->large_kept[i], memory_order_relaxed) == NULL) {
-			atomic_store_explicit(&heap->large_kept[i], page, memory_order_release);
-			goto kept;
-		}
+	unsigned slot = 0;
+	/* only the owner fills slots: one seen empty stays empty */
+	while (slot < HEAP_LARGE_KEPT && atomic_load_explicit(&heap->large_kept[slot], memory_order_relaxed) != NULL)
+		slot++;
+	if (slot < HEAP_LARGE_KEPT) {
+		atomic_store_explicit(&heap->large_kept[slot], page, memory_order_release);
+	} else {
+		slot = heap->large_kept_next++ % HEAP_LARGE_KEPT;
+		page_t *out = atomic_exchange_explicit(&heap->large_kept[slot], page, memory_order_acq_rel);
+		if (out)
+			heap_large_span_free(heap, out);
 	}
-	unsigned slot = heap->large_kept_next++ % HEAP_LARGE_KEPT;
-	page_t *out = atomic_exchange_explicit(&heap->large_kept[slot], page, memory_order_acq_rel);
-	if (out)
-		heap_large_span_free(heap, out);
-kept:
-	/* the background thread gives them back if the owner goes quiet; the
-	 * owner's sweep tells it again while any are kept */
-	if (unlikely(!heap->large_kept_announced) && !options_purge_never())
-		heap_large_kept_announce(heap);
+	/* the background thread gives them back if the owner goes quiet: told
+	 * at most once a sweep interval (its pass looks again by itself while
+	 * spans are kept) */
+	uint64_t now = atomic_load_explicit(&heap->maintained_ms, memory_order_relaxed);
+	if (unlikely(heap->large_kept_told_ms <= now) && !options_purge_never())
+		heap_large_kept_announce(heap, now);
 }
 
 /* The first kept span of `slices` slices to at most
@@ -306,6 +311,14 @@ MALLARD_HOT void *heap_large_take_kept(heap_t *heap, size_t size)
 	return page->area;
 }
 
+MALLARD_INTERNAL bool heap_large_kept_any(const heap_t *heap)
+{
+	for (unsigned i = 0; i < HEAP_LARGE_KEPT; i++)
+		if (atomic_load_explicit(&heap->large_kept[i], memory_order_relaxed) != NULL)
+			return true;
+	return false;
+}
+
 MALLARD_INTERNAL bool heap_large_kept_release(heap_t *heap)
 {
 	bool released = false;
@@ -321,10 +334,9 @@ MALLARD_INTERNAL bool heap_large_kept_release(heap_t *heap)
 	return released;
 }
 
-/* The owner's sweep: a span found kept by two sweeps in a row goes back;
- * while any are kept, the background thread is told to look after the
- * next sweep interval, in case the owner goes quiet. */
-static void heap_large_kept_sweep(heap_t *heap, uint64_t now)
+/* The owner's look at its kept spans (at each sweep): one seen kept by
+ * the look before goes back. Returns whether any is still kept. */
+static bool heap_large_kept_age(heap_t *heap)
 {
 	bool any = false;
 	for (unsigned i = 0; i < HEAP_LARGE_KEPT; i++) {
@@ -341,9 +353,13 @@ static void heap_large_kept_sweep(heap_t *heap, uint64_t now)
 			any = true;
 		}
 	}
-	heap->large_kept_announced = any && !options_purge_never();
-	if (heap->large_kept_announced)
-		background_due(now + heap_sweep_interval_ms());
+	return any;
+}
+
+/* The owner's sweep (every HEAP_KEPT_SWEEP_MS): ages the kept spans. */
+static void heap_large_kept_sweep(heap_t *heap)
+{
+	heap_large_kept_age(heap);
 }
 
 /* ---- large blocks ---- */
@@ -367,6 +383,11 @@ MALLARD_INTERNAL void *heap_malloc_large(heap_t *heap, size_t size, bool zero)
 	void *kept;
 	if (!zero && (kept = heap_large_take_kept(heap, size)) != NULL)
 		return kept;
+	/* None fits: what is kept goes back to the segments, where the span
+	 * search can reuse its resident slices merged with their free
+	 * neighbours (kept while sizes wander, they made a program with
+	 * buffers of random sizes hold 25 % more) */
+	heap_large_kept_release(heap);
 	bool zeroed = false;
 	page_t *page = segment_span_alloc(heap, slices, zero ? &zeroed : NULL);
 	if (page == NULL)
@@ -595,7 +616,7 @@ MALLARD_INTERNAL void heap_maintain(heap_t *heap)
 	if (now >= heap->kept_sweep_at_ms) {
 		heap->kept_sweep_at_ms = now + HEAP_KEPT_SWEEP_MS;
 		heap_free_empty_kept_pages(heap);
-		heap_large_kept_sweep(heap, now);
+		heap_large_kept_sweep(heap);
 		if (config_stats)
 			heap_stats_fold(heap);
 	}

@@ -60,6 +60,9 @@ MALLARD_HOT void heap_large_keep(heap_t *heap, page_t *page);
  * MEDIUM_MAX, at most LARGE_MAX), taken back; NULL if none fits. */
 MALLARD_HOT void *heap_large_take_kept(heap_t *heap, size_t size);
 
+/* Whether the heap keeps any large span (any thread; a moment's view). */
+MALLARD_INTERNAL bool heap_large_kept_any(const heap_t *heap);
+
 /* Gives the heap's kept large spans back to their segments (any thread:
  * each is taken by exchange); true if there was any. */
 MALLARD_INTERNAL bool heap_large_kept_release(heap_t *heap);

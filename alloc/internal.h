@@ -204,7 +204,7 @@ typedef struct heap_s {
 	 * giving back an idle owner's memory takes them too. */
 	_Atomic(page_t *) large_kept[HEAP_LARGE_KEPT];
 	uint32_t large_kept_next;     /* the slot the next keep replaces when all are full */
-	bool large_kept_announced;    /* the background thread was told of kept spans */
+	uint64_t large_kept_told_ms;  /* the background thread was told to look then */
 	/* All normal segments of this heap; those with a free slice come first,
 	 * so a span search stops at the first full one. */
 	segment_t *segments, *segments_tail;
