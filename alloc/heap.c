@@ -319,47 +319,33 @@ MALLARD_INTERNAL bool heap_large_kept_any(const heap_t *heap)
 	return false;
 }
 
-MALLARD_INTERNAL bool heap_large_kept_release(heap_t *heap)
+/* Gives kept spans back to their segments: all of them (any thread may),
+ * or (`all` false: the owner's sweep, every HEAP_KEPT_SWEEP_MS) those the
+ * sweep before found kept already, so a span unused for two sweeps goes.
+ * Returns whether any went back. */
+static bool heap_large_kept_give_back(heap_t *heap, bool all)
 {
 	bool released = false;
 	for (unsigned i = 0; i < HEAP_LARGE_KEPT; i++) {
 		if (atomic_load_explicit(&heap->large_kept[i], memory_order_relaxed) == NULL)
 			continue;
 		page_t *page = atomic_exchange_explicit(&heap->large_kept[i], NULL, memory_order_acquire);
-		if (page) {
+		if (page == NULL)
+			continue;
+		if (all || page->seen_empty) {
 			segment_span_free(heap, page);
 			released = true;
+		} else {
+			page->seen_empty = 1; /* put back: only the owner sweeps */
+			atomic_store_explicit(&heap->large_kept[i], page, memory_order_release);
 		}
 	}
 	return released;
 }
 
-/* The owner's look at its kept spans (at each sweep): one seen kept by
- * the look before goes back. Returns whether any is still kept. */
-static bool heap_large_kept_age(heap_t *heap)
+MALLARD_INTERNAL bool heap_large_kept_release(heap_t *heap)
 {
-	bool any = false;
-	for (unsigned i = 0; i < HEAP_LARGE_KEPT; i++) {
-		if (atomic_load_explicit(&heap->large_kept[i], memory_order_relaxed) == NULL)
-			continue;
-		page_t *page = atomic_exchange_explicit(&heap->large_kept[i], NULL, memory_order_acquire);
-		if (page == NULL)
-			continue;
-		if (page->seen_empty) {
-			segment_span_free(heap, page);
-		} else {
-			page->seen_empty = 1;
-			atomic_store_explicit(&heap->large_kept[i], page, memory_order_release);
-			any = true;
-		}
-	}
-	return any;
-}
-
-/* The owner's sweep (every HEAP_KEPT_SWEEP_MS): ages the kept spans. */
-static void heap_large_kept_sweep(heap_t *heap)
-{
-	heap_large_kept_age(heap);
+	return heap_large_kept_give_back(heap, true);
 }
 
 /* ---- large blocks ---- */
@@ -616,7 +602,7 @@ MALLARD_INTERNAL void heap_maintain(heap_t *heap)
 	if (now >= heap->kept_sweep_at_ms) {
 		heap->kept_sweep_at_ms = now + HEAP_KEPT_SWEEP_MS;
 		heap_free_empty_kept_pages(heap);
-		heap_large_kept_sweep(heap);
+		heap_large_kept_give_back(heap, false);
 		if (config_stats)
 			heap_stats_fold(heap);
 	}

@@ -335,13 +335,13 @@ static int case_remote(void)
     return wait_given_back("remote frees to an idle owner", NULL);
 }
 
-/* Huge blocks: their mappings are cached for reuse, then unmapped. */
-static int case_huge(void)
+/* Four blocks of `size` bytes filled and freed; then RSS is polled until
+ * it is within `slack` of rss_base (which the caller reads first) or the
+ * deadline passes. 0 when it got there. */
+static int big_blocks_given_back(const char *what, size_t size, size_t slack)
 {
-    size_t size = 3 * MiB;
     enum { N = 4 };
     char *p[N];
-    rss_base = rss_bytes();
     for (int i = 0; i < N; i++) {
         p[i] = malloc(size);
         if (p[i] == NULL)
@@ -351,16 +351,23 @@ static int case_huge(void)
     rss_full = rss_bytes();
     for (int i = 0; i < N; i++)
         free(p[i]);
-    size_t freed = N * size;
     uint64_t start = now_ms();
     size_t rss = rss_bytes();
-    while (rss >= rss_base + freed / 10 && now_ms() - start < DEADLINE_MS) {
+    while (rss >= rss_base + slack && now_ms() - start < DEADLINE_MS) {
         sleep_ms(10);
         rss = rss_bytes();
     }
-    printf("# huge: RSS %zu KiB before, %zu KiB allocated, %zu KiB %llu ms after the free\n", rss_base >> 10,
+    printf("# %s: RSS %zu KiB before, %zu KiB allocated, %zu KiB %llu ms after the free\n", what, rss_base >> 10,
            rss_full >> 10, rss >> 10, (unsigned long long)(now_ms() - start));
-    return rss_full >= rss_base + freed / 2 && rss < rss_base + freed / 10 ? 0 : 1;
+    return rss_full >= rss_base + N * size / 2 && rss < rss_base + slack ? 0 : 1;
+}
+
+/* Huge blocks: their mappings are cached for reuse, then unmapped. */
+static int case_huge(void)
+{
+    size_t size = 3 * MiB;
+    rss_base = rss_bytes();
+    return big_blocks_given_back("huge", size, 4 * size / 10);
 }
 
 /* Large blocks: their owner keeps the spans of the last few it freed for
@@ -371,16 +378,14 @@ static int case_huge(void)
 static int case_large(void)
 {
     size_t size = sizeof(void *) == 8 ? 3 * MiB / 2 : 480 * 1024;
-    enum { N = 4 };
-    char *p[N];
     /* a first round starts the background thread (its stack and TLS are
      * not what this case measures); malloc_trim then gives back at once
      * what the round kept */
-    for (int i = 0; i < N; i++)
-        if ((p[i] = malloc(size)) == NULL)
-            return 2;
-    for (int i = 0; i < N; i++)
-        free(p[i]);
+    void *first[4];
+    for (int i = 0; i < 4; i++)
+        first[i] = malloc(size);
+    for (int i = 0; i < 4; i++)
+        free(first[i]);
     uint64_t t0 = now_ms();
     int threads = 0;
     long tid;
@@ -392,24 +397,7 @@ static int case_large(void)
     }
     malloc_trim(0);
     rss_base = rss_bytes();
-    for (int i = 0; i < N; i++) {
-        p[i] = malloc(size);
-        if (p[i] == NULL)
-            return 2;
-        memset(p[i], i + 1, size);
-    }
-    rss_full = rss_bytes();
-    for (int i = 0; i < N; i++)
-        free(p[i]);
-    uint64_t start = now_ms();
-    size_t rss = rss_bytes();
-    while (rss >= rss_base + size / 2 && now_ms() - start < DEADLINE_MS) {
-        sleep_ms(10);
-        rss = rss_bytes();
-    }
-    printf("# large: RSS %zu KiB before, %zu KiB allocated, %zu KiB %llu ms after the free\n", rss_base >> 10,
-           rss_full >> 10, rss >> 10, (unsigned long long)(now_ms() - start));
-    return rss_full >= rss_base + N * size / 2 && rss < rss_base + size / 2 ? 0 : 1;
+    return big_blocks_given_back("large", size, size / 2);
 }
 
 /* The thread runs in the parent; the child of a fork allocates, frees and
