@@ -229,11 +229,6 @@ static unsigned heap_large_fit_max(unsigned slices)
 	return slices + slices / 4;
 }
 
-/* Keeps the span of large page `page`, whose block its owner frees. No
- * remote free can be pending on it (its one block is being freed here),
- * so xthread_free is cleared with a plain store: a remote free of the
- * block while it is kept (a double free) leaves it non-zero, and the
- * next take reports it. */
 /* A kept span pushed out by a newer one goes back to its segment. */
 MALLARD_COLD_LOCAL void heap_large_span_free(heap_t *heap, page_t *page)
 {
@@ -250,6 +245,11 @@ MALLARD_COLD_LOCAL void heap_large_kept_announce(heap_t *heap, uint64_t now)
 	background_due(heap->large_kept_told_ms);
 }
 
+/* Keeps the span of large page `page`, whose block its owner frees. No
+ * remote free can be pending on it (its one block is being freed here),
+ * so xthread_free is cleared with a plain store: a remote free of the
+ * block while it is kept (a double free) leaves it non-zero, and the
+ * next take reports it. */
 MALLARD_HOT void heap_large_keep(heap_t *heap, page_t *page)
 {
 	if (page->flags & PAGE_SAMPLED) { /* its sample is forgotten: as new */
@@ -366,14 +366,17 @@ MALLARD_INTERNAL bool heap_large_kept_release(heap_t *heap)
 MALLARD_INTERNAL void *heap_malloc_large(heap_t *heap, size_t size, bool zero)
 {
 	unsigned slices = (unsigned)((size + SLICE_SIZE - 1) >> SLICE_SHIFT);
-	void *kept;
-	if (!zero && (kept = heap_large_take_kept(heap, size)) != NULL)
-		return kept;
-	/* None fits: what is kept goes back to the segments, where the span
-	 * search can reuse its resident slices merged with their free
-	 * neighbours (kept while sizes wander, they made a program with
-	 * buffers of random sizes hold 25 % more) */
-	heap_large_kept_release(heap);
+	if (!zero) {
+		void *kept = heap_large_take_kept(heap, size);
+		if (kept)
+			return kept;
+		/* None fits: what is kept goes back to the segments, where the
+		 * span search can reuse its resident slices merged with their
+		 * free neighbours (kept while sizes wander, they made a program
+		 * with buffers of random sizes hold 25 % more). calloc leaves
+		 * them: it wants slices known to be zero. */
+		heap_large_kept_release(heap);
+	}
 	bool zeroed = false;
 	page_t *page = segment_span_alloc(heap, slices, zero ? &zeroed : NULL);
 	if (page == NULL)
