@@ -157,6 +157,8 @@ MALLARD_COLD_LOCAL void alloc_free_slow(heap_t *heap, segment_t *seg, void *p)
 		sample_page_free(heap, page, block);
 	if (page->heap == heap)
 		heap_free_local(heap, page, block);
+	else if (heap != &heap_empty)
+		heap_free_remote_run(heap, page, block);
 	else
 		heap_free_remote(page, block);
 }

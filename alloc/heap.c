@@ -413,17 +413,66 @@ MALLARD_INTERNAL bool heap_large_grow(heap_t *heap, page_t *page, size_t size)
 
 /* ---- free slow paths ---- */
 
-/* A free by a thread that does not own the page. */
-MALLARD_INTERNAL void heap_free_remote(page_t *page, block_t *block)
+/* Pushes the chain head..tail of blocks of `page` (not its owner's
+ * doing) onto its xthread_free with one compare-and-swap. */
+static void heap_remote_chain_push(page_t *page, block_t *head, block_t *tail)
 {
-	heap_t *owner = page->heap; /* constant while `block` is live */
+	heap_t *owner = page->heap; /* constant while the chain's blocks are live */
 	uintptr_t old = atomic_load_explicit(&page->xthread_free, memory_order_relaxed);
 	do {
-		block->next = (block_t *)(old & ~THREAD_FREE_NOTIFY);
-	} while (!atomic_compare_exchange_weak_explicit(&page->xthread_free, &old, (uintptr_t)block,
+		tail->next = (block_t *)(old & ~THREAD_FREE_NOTIFY);
+	} while (!atomic_compare_exchange_weak_explicit(&page->xthread_free, &old, (uintptr_t)head,
 						       memory_order_release, memory_order_relaxed));
 	if (old & THREAD_FREE_NOTIFY)
 		heap_remote_push(owner, page); /* we cleared NOTIFY: we alone push */
+}
+
+/* A free by a thread that does not own the page, pushed at once. */
+MALLARD_INTERNAL void heap_free_remote(page_t *page, block_t *block)
+{
+	heap_remote_chain_push(page, block, block);
+}
+
+/* ---- remote frees, a run at a time ----
+ *
+ * A thread that frees blocks another heap owns (a consumer of what a
+ * producer allocates) would push each one onto its page with a
+ * compare-and-swap on the cache line the owner takes them from: a line
+ * bouncing between two cores per block. Consecutive frees into one page
+ * are chained in the freeing thread's heap instead, with no atomic, and
+ * the chain is pushed with one compare-and-swap when a free goes to
+ * another page, when RFREE_RUN_MAX are chained, and at the freeing
+ * thread's maintenance, thread exit and trim. Until then the chained
+ * blocks count as live in their page: at most RFREE_RUN_MAX - 1 blocks
+ * of one page wait while their thread makes no further free or malloc. */
+#define RFREE_RUN_MAX 64
+
+MALLARD_INTERNAL void heap_remote_flush(heap_t *self)
+{
+	if (self->rfree_count == 0)
+		return;
+	heap_remote_chain_push(self->rfree_page, self->rfree_head, self->rfree_tail);
+	self->rfree_page = NULL;
+	self->rfree_head = self->rfree_tail = NULL;
+	self->rfree_count = 0;
+}
+
+MALLARD_INTERNAL void heap_free_remote_run(heap_t *self, page_t *page, block_t *block)
+{
+	if (self->rfree_page != page) {
+		heap_remote_flush(self);
+		self->rfree_page = page;
+		self->rfree_tail = block;
+	} else if (unlikely(block == self->rfree_head)) {
+		report_bad_pointer("free", block, "double free", false);
+		return;
+	}
+	block->next = self->rfree_head;
+	self->rfree_head = block;
+	if (++self->rfree_count >= RFREE_RUN_MAX)
+		heap_remote_flush(self);
+	if (unlikely(--self->free_countdown == 0))
+		heap_free_beat(self); /* a thread that only frees others' blocks runs maintenance too */
 }
 
 /* An owner's free that the fast path declined: flagged page, last block,
@@ -516,6 +565,7 @@ static void heap_free_empty_kept_pages(heap_t *heap)
  * every dirty slice and empty segment now rather than when due. */
 MALLARD_INTERNAL bool heap_collect(heap_t *heap, bool force)
 {
+	heap_remote_flush(heap);
 	heap_drain_remote(heap);
 	heap_free_empty_pages(heap);
 	heap_large_kept_release(heap);
@@ -592,6 +642,7 @@ MALLARD_INTERNAL void heap_maintain(heap_t *heap)
 {
 	if (atomic_load_explicit(&heap->remote_pages, memory_order_relaxed))
 		heap_drain_remote(heap);
+	heap_remote_flush(heap);
 	if ((++heap->maintain_tick & 15) != 0)
 		return;
 	uint32_t epoch = atomic_load_explicit(&heap_trim_epoch, memory_order_relaxed);

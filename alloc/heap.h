@@ -76,6 +76,13 @@ MALLARD_INTERNAL void heap_free_local(heap_t *heap, page_t *page, block_t *block
 /* A free by any other thread: pushed to the page's thread_free list. */
 MALLARD_INTERNAL void heap_free_remote(page_t *page, block_t *block);
 
+/* The same by a thread with a heap of its own (`self`): chained with the
+ * thread's other frees into the same page, and pushed a run at a time. */
+MALLARD_INTERNAL void heap_free_remote_run(heap_t *self, page_t *page, block_t *block);
+
+/* Pushes the run of remote frees `self` holds. */
+MALLARD_INTERNAL void heap_remote_flush(heap_t *self);
+
 /* The fast free path emptied `page`. */
 MALLARD_COLD void heap_page_emptied(heap_t *heap, page_t *page);
 

@@ -205,6 +205,12 @@ typedef struct heap_s {
 	_Atomic(page_t *) large_kept[HEAP_LARGE_KEPT];
 	uint32_t large_kept_next;     /* the slot the next keep replaces when all are full */
 	uint64_t large_kept_told_ms;  /* the background thread was told to look then */
+	/* Blocks of another heap's page this thread freed, chained (through
+	 * their first word) and not yet pushed to the page: heap.c, "remote
+	 * frees, a run at a time". Owner only. */
+	page_t *rfree_page;
+	block_t *rfree_head, *rfree_tail;
+	uint32_t rfree_count;
 	/* All normal segments of this heap; those with a free slice come first,
 	 * so a span search stops at the first full one. */
 	segment_t *segments, *segments_tail;

@@ -66,6 +66,19 @@ static void *remote_free_main(void *arg)
 	return NULL;
 }
 
+static void *remote_free_twice_main(void *arg)
+{
+	struct remote_free *rf = arg;
+	void *volatile again = rf->p;
+
+	/* a thread with a heap of its own: its frees of others' blocks are
+	 * chained, a page's run at a time */
+	free(malloc(16));
+	child_free(rf->api, rf->p);
+	child_free(rf->api, again);
+	return NULL;
+}
+
 static int child_main(const char *mode, const char *api)
 {
 	if (strcmp(mode, "stack") == 0) {
@@ -111,6 +124,20 @@ static int child_main(const char *mode, const char *api)
 			return 3;
 		void *q = malloc_fn(size);
 		child_free(api, q);
+	} else if (strncmp(mode, "double-other:", 13) == 0) {
+		/* freed twice by a thread that did not allocate it */
+		size_t size = strtoul(mode + 13, NULL, 10);
+		void *(*volatile malloc_fn)(size_t) = strcmp(api, "mallard") == 0 ? mallard_malloc : malloc;
+		void *p = malloc_fn(size);
+		pthread_t t;
+		struct remote_free rf = {api, p};
+
+		if (p == NULL)
+			return 3;
+		memset(p, 0x42, size);
+		announce(p);
+		if (pthread_create(&t, NULL, remote_free_twice_main, &rf) != 0 || pthread_join(t, NULL) != 0)
+			return 3;
 	} else if (strncmp(mode, "double:", 7) == 0) {
 		size_t size = strtoul(mode + 7, NULL, 10);
 		void *p = strcmp(api, "mallard") == 0 ? mallard_malloc(size) : malloc(size);
@@ -334,6 +361,12 @@ static void test_double_free_large(void **state)
 	check_double_free("100000", *state);
 }
 
+/* A small block freed twice in a row by a thread that does not own it. */
+static void test_double_free_other_thread(void **state)
+{
+	check_double_free_mode("double-other", "48", *state);
+}
+
 /* A large block freed by its owner, then by another thread: reported when
  * the owner's next malloc of the size would hand its span out again. */
 static void test_double_free_large_remote(void **state)
@@ -376,6 +409,7 @@ int main(int argc, char **argv)
 		BOTH(test_double_free_medium),
 		BOTH(test_double_free_large),
 		BOTH(test_double_free_large_remote),
+		BOTH(test_double_free_other_thread),
 	};
 
 	return cmocka_run_group_tests_name("invalid_free", tests, NULL, NULL);
