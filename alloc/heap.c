@@ -642,9 +642,9 @@ MALLARD_INTERNAL void heap_maintain(heap_t *heap)
 {
 	if (atomic_load_explicit(&heap->remote_pages, memory_order_relaxed))
 		heap_drain_remote(heap);
-	heap_remote_flush(heap);
 	if ((++heap->maintain_tick & 15) != 0)
 		return;
+	heap_remote_flush(heap); /* here, not above: the refills of small pages pay nothing */
 	uint32_t epoch = atomic_load_explicit(&heap_trim_epoch, memory_order_relaxed);
 	if (epoch != heap->trim_epoch) {
 		heap->trim_epoch = epoch;
