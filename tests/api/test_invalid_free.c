@@ -53,6 +53,27 @@ static void announce(const void *p)
 	fflush(stdout);
 }
 
+static void *child_malloc(const char *api, size_t size)
+{
+	void *(*volatile malloc_fn)(size_t) = strcmp(api, "mallard") == 0 ? mallard_malloc : malloc;
+
+	return malloc_fn(size);
+}
+
+/* The block of a double-free mode: SIZE bytes (the number after the
+ * mode's colon) from `api`, written and announced; NULL if none. */
+static void *child_block(const char *api, const char *mode, size_t *size)
+{
+	*size = strtoul(strchr(mode, ':') + 1, NULL, 10);
+	void *p = child_malloc(api, *size);
+
+	if (p != NULL) {
+		memset(p, 0x42, *size);
+		announce(p);
+	}
+	return p;
+}
+
 struct remote_free {
 	const char *api;
 	void *p;
@@ -77,6 +98,14 @@ static void *remote_free_twice_main(void *arg)
 	child_free(rf->api, rf->p);
 	child_free(rf->api, again);
 	return NULL;
+}
+
+/* Runs fn(rf) in a thread of its own, to its end; 0, or 3 if it could not. */
+static int in_other_thread(void *(*fn)(void *), struct remote_free *rf)
+{
+	pthread_t t;
+
+	return pthread_create(&t, NULL, fn, rf) != 0 || pthread_join(t, NULL) != 0 ? 3 : 0;
 }
 
 static int child_main(const char *mode, const char *api)
@@ -109,44 +138,29 @@ static int child_main(const char *mode, const char *api)
 	} else if (strncmp(mode, "double-remote:", 14) == 0) {
 		/* freed by its owner, then again by another thread; the
 		 * owner's next malloc of the size may reuse its memory */
-		size_t size = strtoul(mode + 14, NULL, 10);
-		void *(*volatile malloc_fn)(size_t) = strcmp(api, "mallard") == 0 ? mallard_malloc : malloc;
-		void *p = malloc_fn(size);
-		pthread_t t;
-		struct remote_free rf = {api, p};
+		size_t size;
+		struct remote_free rf = {api, child_block(api, mode, &size)};
 
-		if (p == NULL)
+		if (rf.p == NULL)
 			return 3;
-		memset(p, 0x42, size);
-		announce(p);
-		child_free(api, p);
-		if (pthread_create(&t, NULL, remote_free_main, &rf) != 0 || pthread_join(t, NULL) != 0)
+		child_free(api, rf.p);
+		if (in_other_thread(remote_free_main, &rf) != 0)
 			return 3;
-		void *q = malloc_fn(size);
-		child_free(api, q);
+		child_free(api, child_malloc(api, size));
 	} else if (strncmp(mode, "double-other:", 13) == 0) {
 		/* freed twice by a thread that did not allocate it */
-		size_t size = strtoul(mode + 13, NULL, 10);
-		void *(*volatile malloc_fn)(size_t) = strcmp(api, "mallard") == 0 ? mallard_malloc : malloc;
-		void *p = malloc_fn(size);
-		pthread_t t;
-		struct remote_free rf = {api, p};
+		size_t size;
+		struct remote_free rf = {api, child_block(api, mode, &size)};
 
-		if (p == NULL)
-			return 3;
-		memset(p, 0x42, size);
-		announce(p);
-		if (pthread_create(&t, NULL, remote_free_twice_main, &rf) != 0 || pthread_join(t, NULL) != 0)
+		if (rf.p == NULL || in_other_thread(remote_free_twice_main, &rf) != 0)
 			return 3;
 	} else if (strncmp(mode, "double:", 7) == 0) {
-		size_t size = strtoul(mode + 7, NULL, 10);
-		void *p = strcmp(api, "mallard") == 0 ? mallard_malloc(size) : malloc(size);
+		size_t size;
+		void *p = child_block(api, mode, &size);
 		void *volatile again = p;
 
 		if (p == NULL)
 			return 3;
-		memset(p, 0x42, size);
-		announce(p);
 		child_free(api, p);
 		child_free(api, again);
 	} else {
