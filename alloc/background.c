@@ -342,6 +342,13 @@ MALLARD_COLD void background_start(void)
 	int expected = BG_WANTED;
 	if (!atomic_compare_exchange_strong(&bg_state, &expected, BG_STARTING))
 		return; /* another thread starts it, or this one re-entered */
+	/* What pthread_create allocates (the thread's TLS) is mallard's
+	 * doing, not the program's: no sample of it is charged to the site
+	 * whose malloc happened to start the thread. */
+	heap_t *heap = tls_heap;
+	bool was_sampling = heap->sampling;
+	if (heap != &heap_empty)
+		heap->sampling = true;
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old); /* the thread inherits the mask */
@@ -365,6 +372,8 @@ MALLARD_COLD void background_start(void)
 		pthread_attr_destroy(&attr);
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (heap != &heap_empty)
+		heap->sampling = was_sampling;
 	pthread_mutex_lock(&bg_lock);
 	if (err == 0) {
 		atomic_store(&bg_state, BG_RUNNING);

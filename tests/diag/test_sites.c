@@ -67,7 +67,7 @@ static const mallard_site_t *site_of(void *(*fn)(size_t), size_t count)
  * malloc (the innermost frame between __executable_start and etext): the
  * case's frees must bring it back to what it was at the case's start. The
  * C library and the loader allocate for themselves meanwhile, and keep it
- * (stdout's buffer; on i386, the TLS of mallard's background thread). */
+ * (stdout's buffer). */
 extern char __executable_start[], etext[];
 
 static uint64_t live_now(void)
