@@ -170,13 +170,56 @@ static void heap_remote_push(heap_t *heap, page_t *page)
 
 /* ---- allocation slow path ---- */
 
+static bool heap_large_kept_give_back(heap_t *heap, bool all);
+
+/* Gives back what the heap holds only to be fast: its kept large spans,
+ * and the empty page each class keeps to allocate from. Returns whether
+ * anything went back. Owner only. */
+static bool heap_release_spare(heap_t *heap)
+{
+	bool released = heap_large_kept_give_back(heap, true);
+	for (unsigned cls = 1; cls <= CLASS_COUNT; cls++) {
+		page_t *page = heap->queues[cls].first;
+		if (page != NULL && page->used == 0) {
+			heap_queue_remove(heap, page);
+			segment_span_free(heap, page);
+			released = true;
+		}
+	}
+	return released;
+}
+
+/* A span of `count` slices for a new page or large block. Resident free
+ * slices first; when there are none, the spare memory the heap holds for
+ * speed goes back to its segments and is reused before the heap grows,
+ * and as many bytes of cached huge mappings (which cannot serve a span)
+ * are unmapped: a program's peak is then its live memory, not that plus
+ * every class's empty page, a few kept large blocks and its last big
+ * buffers (bench/workloads/objects.py: 27 slices, 1.7 MiB, of a 22 MiB
+ * peak; xml_etree.py: 1 MiB of cached documents). A class that loses its
+ * page this way makes a new one from resident slices when next asked. A
+ * zeroed span (calloc) leaves them: it wants slices known to be zero. */
+static page_t *heap_span_alloc(heap_t *heap, unsigned count, bool *zeroed)
+{
+	if (zeroed == NULL) {
+		page_t *page = segment_span_reuse(heap, count);
+		if (page != NULL)
+			return page;
+		if (heap_release_spare(heap) && (page = segment_span_reuse(heap, count)) != NULL)
+			return page;
+	}
+	if (atomic_load_explicit(&huge_cache_count, memory_order_relaxed))
+		huge_cache_shed((size_t)count * SLICE_SIZE);
+	return segment_span_alloc(heap, count, zeroed);
+}
+
 /* A new page is the malloc slow path's rare step, and where the segment
  * that makes the background thread wanted is mapped: the thread starts
  * here, once the span is this heap's and in no queue yet, so that what its
  * start-up allocates goes elsewhere. */
 static page_t *heap_page_new(heap_t *heap, unsigned cls)
 {
-	page_t *page = segment_span_alloc(heap, sizeclass_table.slices[cls], NULL);
+	page_t *page = heap_span_alloc(heap, sizeclass_table.slices[cls], NULL);
 	if (page == NULL)
 		return NULL;
 	background_poll();
@@ -229,9 +272,13 @@ static unsigned heap_large_fit_max(unsigned slices)
 	return slices + slices / 4;
 }
 
-/* A kept span pushed out by a newer one goes back to its segment. */
+/* A kept span goes back to its segment (pushed out by a newer one, or
+ * given back). A remote free that landed on it meanwhile was a second
+ * free of its block: reported here, as the take would have. */
 MALLARD_COLD_LOCAL void heap_large_span_free(heap_t *heap, page_t *page)
 {
+	if (unlikely(atomic_load_explicit(&page->xthread_free, memory_order_acquire) != 0))
+		report_bad_pointer("free", page->area, "double free (by another thread, of a freed large block)", false);
 	segment_span_free(heap, page);
 }
 
@@ -333,7 +380,7 @@ static bool heap_large_kept_give_back(heap_t *heap, bool all)
 		if (page == NULL)
 			continue;
 		if (all || page->seen_empty) {
-			segment_span_free(heap, page);
+			heap_large_span_free(heap, page);
 			released = true;
 		} else {
 			page->seen_empty = 1; /* put back: only the owner sweeps */
@@ -378,7 +425,7 @@ MALLARD_INTERNAL void *heap_malloc_large(heap_t *heap, size_t size, bool zero)
 		heap_large_kept_release(heap);
 	}
 	bool zeroed = false;
-	page_t *page = segment_span_alloc(heap, slices, zero ? &zeroed : NULL);
+	page_t *page = heap_span_alloc(heap, slices, zero ? &zeroed : NULL);
 	if (page == NULL)
 		return NULL;
 	if (zero && !zeroed) {

@@ -8,10 +8,12 @@
 #include "alloc/background.h"
 #include "alloc/clock.h"
 #include "alloc/counters.h"
+#include "alloc/heap.h"
 #include "alloc/huge.h"
 #include "alloc/locate.h"
 #include "alloc/options.h"
 #include "alloc/os.h"
+#include "alloc/purge.h"
 #include "alloc/segmap.h"
 
 #include <errno.h>
@@ -291,6 +293,31 @@ MALLARD_INTERNAL unsigned huge_cache_expire(uint64_t now, bool all)
 	return n;
 }
 
+/* Unmaps cached huge mappings, the oldest first, until at least `bytes`
+ * of them are gone or none is left: a heap about to grow its resident
+ * slices sheds as much of the cache, which cannot serve that growth
+ * (heap.c, heap_span_alloc). */
+MALLARD_INTERNAL void huge_cache_shed(size_t bytes)
+{
+	segment_t *out[HUGE_CACHE_SLOTS];
+	unsigned n = 0;
+	size_t shed = 0;
+	pthread_mutex_lock(&huge_cache_lock);
+	while (shed < bytes) {
+		unsigned oldest = HUGE_CACHE_SLOTS;
+		for (unsigned i = 0; i < HUGE_CACHE_SLOTS; i++)
+			if (huge_cache[i].seg && (oldest == HUGE_CACHE_SLOTS || huge_cache[i].due_ms < huge_cache[oldest].due_ms))
+				oldest = i;
+		if (oldest == HUGE_CACHE_SLOTS)
+			break;
+		out[n] = huge_cache_remove(oldest);
+		shed += out[n++]->map_size;
+	}
+	pthread_mutex_unlock(&huge_cache_lock);
+	for (unsigned i = 0; i < n; i++)
+		os_unmap(out[i]->map_base, out[i]->map_size);
+}
+
 /* When the earliest cached huge mapping is due; UINT64_MAX if none. */
 MALLARD_INTERNAL uint64_t huge_cache_next_due(void)
 {
@@ -381,6 +408,10 @@ MALLARD_INTERNAL void *huge_alloc(size_t size, size_t align, bool zero)
 	atomic_fetch_add_explicit(&stat_huge_count, 1, memory_order_relaxed);
 	if (config_stats)
 		atomic_fetch_add_explicit(&stat_huge_mallocs, 1, memory_order_relaxed);
+	/* the mapping will be resident as it is written: as much of the
+	 * thread's freed slices goes back first (purge.c) */
+	if (tls_heap->purge_list)
+		purge_for_growth(tls_heap, map_size);
 	/* its mapping may be cached when freed, and must expire */
 	background_want();
 	background_poll();

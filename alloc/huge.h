@@ -31,6 +31,9 @@ MALLARD_INTERNAL segment_t *huge_listed_find(const void *p, bool unlink);
 /* Unmaps the cached mappings due at `now` (all if `all`); returns how many. */
 MALLARD_INTERNAL unsigned huge_cache_expire(uint64_t now, bool all);
 
+/* Unmaps cached mappings, oldest first, until `bytes` of them are gone. */
+MALLARD_INTERNAL void huge_cache_shed(size_t bytes);
+
 /* When the earliest cached mapping is due; UINT64_MAX if none. */
 MALLARD_INTERNAL uint64_t huge_cache_next_due(void);
 

@@ -28,13 +28,65 @@ MALLARD_INTERNAL void purge_segment_dirty(segment_t *seg)
 		uintptr_t start = (uintptr_t)segment_slice_start(seg, first);
 		start = (start + ps - 1) & ~(uintptr_t)(ps - 1);
 		uintptr_t end = (uintptr_t)seg + (size_t)(last + 1) * SLICE_SIZE;
-		uint64_t run = (last - first + 1 == 64) ? ~(uint64_t)0 : ((((uint64_t)1 << (last - first + 1)) - 1) << first);
+		uint64_t run = segment_run_mask(first, last - first + 1);
 		if (end > start && os_purge((void *)start, end - start) == 0)
 			seg->zero_mask |= run & ~(uint64_t)1; /* slice 0 keeps its header page */
 		todo &= ~run;
 	}
 	seg->dirty_mask = 0;
 	seg->purge_at_ms = 0;
+}
+
+/* Purges dirty free slices of `seg`, the highest runs first, until
+ * `want` slices are purged or none is left; returns how many were. The
+ * lowest dirty slices stay: span searches are first fit, so those are the
+ * ones the next small pages take. */
+static unsigned purge_segment_dirty_top(segment_t *seg, unsigned want)
+{
+	size_t ps = os_page_size();
+	unsigned done = 0;
+	while (done < want) {
+		uint64_t todo = seg->dirty_mask & seg->free_mask;
+		if (todo == 0)
+			break;
+		unsigned last = 63u - (unsigned)__builtin_clzll(todo);
+		unsigned first = last;
+		while (first > 0 && (todo >> (first - 1) & 1) && done + (last - first + 1) < want)
+			first--;
+		uint64_t run = segment_run_mask(first, last - first + 1);
+		uintptr_t start = (uintptr_t)segment_slice_start(seg, first);
+		start = (start + ps - 1) & ~(uintptr_t)(ps - 1);
+		uintptr_t end = (uintptr_t)seg + (size_t)(last + 1) * SLICE_SIZE;
+		seg->dirty_mask &= ~run;
+		if (end > start && os_purge((void *)start, end - start) == 0)
+			seg->zero_mask |= run & ~(uint64_t)1;
+		done += last - first + 1;
+	}
+	return done;
+}
+
+/* The heap is about to make `bytes` more memory resident (fresh or purged
+ * slices, a new segment, a new huge mapping) while freed slices wait out
+ * the purge delay: they could not serve this request, so as many of them
+ * go back now and the resident set stays where it was. A program that
+ * frees one phase's small blocks and then builds big buffers no longer
+ * holds both at its peak; what this costs is a page fault later for a
+ * dirty slice that would have been reused, the cost the purge delay
+ * accepts anyway. Under slice_lock. */
+MALLARD_INTERNAL void purge_for_growth_locked(heap_t *heap, size_t bytes)
+{
+	unsigned want = (unsigned)((bytes + SLICE_SIZE - 1) / SLICE_SIZE);
+	for (segment_t *seg = heap->purge_list; seg && want; seg = seg->purge_next)
+		want -= purge_segment_dirty_top(seg, want);
+}
+
+MALLARD_INTERNAL void purge_for_growth(heap_t *heap, size_t bytes)
+{
+	if (heap->purge_list == NULL)
+		return;
+	pthread_mutex_lock(&heap->slice_lock);
+	purge_for_growth_locked(heap, bytes);
+	pthread_mutex_unlock(&heap->slice_lock);
 }
 
 /* Purges the heap's segments whose time has come (all of them if `force`),

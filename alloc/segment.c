@@ -191,17 +191,13 @@ static int segment_find_run(uint64_t free_mask, unsigned count)
 	return m ? __builtin_ctzll(m) : -1;
 }
 
-static uint64_t segment_run_mask(unsigned first, unsigned count)
-{
-	return (count == 64 ? ~(uint64_t)0 : (((uint64_t)1 << count) - 1)) << first;
-}
-
 /* Takes a span of `count` slices from the heap's segments (a new segment if
  * none has room) and returns its head page, zeroed but for slice_count and
  * area. Spans of more than one slice never use slice 0. With `zeroed`, the
  * caller wants zeroed memory: slices known to be zero come first, and
- * *zeroed says whether the span is. Under slice_lock. */
-static page_t *segment_span_alloc_locked(heap_t *heap, unsigned count, bool *zeroed)
+ * *zeroed says whether the span is. With `reuse_only`, only dirty slices
+ * will do: NULL if no run of them is free. Under slice_lock. */
+static page_t *segment_span_alloc_locked(heap_t *heap, unsigned count, bool *zeroed, bool reuse_only)
 {
 	uint64_t avoid = count > 1 ? 1 : 0;
 	segment_t *seg;
@@ -222,6 +218,8 @@ static page_t *segment_span_alloc_locked(heap_t *heap, unsigned count, bool *zer
 		if (first >= 0)
 			break;
 	}
+	if (first < 0 && reuse_only)
+		return NULL;
 	if (first < 0) {
 		for (seg = heap->segments; seg && seg->free_mask != 0; seg = seg->next) {
 			first = segment_find_run(seg->free_mask & ~avoid, count);
@@ -238,12 +236,15 @@ static page_t *segment_span_alloc_locked(heap_t *heap, unsigned count, bool *zer
 	uint64_t run = segment_run_mask((unsigned)first, count);
 	if (zeroed)
 		*zeroed = (seg->zero_mask & run) == run;
+	unsigned grown = (unsigned)__builtin_popcountll(run & ~seg->dirty_mask);
 	seg->free_mask &= ~run;
 	seg->dirty_mask &= ~run;
 	seg->zero_mask &= ~run;
 	seg->used_slices += count;
 	if (seg->free_mask == 0)
 		segment_list_move(heap, seg, false);
+	if (grown && heap->purge_list)
+		purge_for_growth_locked(heap, (size_t)grown * SLICE_SIZE);
 
 	page_t *page = &seg->pages[first];
 	page_clear(page);
@@ -333,7 +334,15 @@ static void segment_span_free_locked(heap_t *heap, page_t *page)
 MALLARD_INTERNAL page_t *segment_span_alloc(heap_t *heap, unsigned count, bool *zeroed)
 {
 	pthread_mutex_lock(&heap->slice_lock);
-	page_t *page = segment_span_alloc_locked(heap, count, zeroed);
+	page_t *page = segment_span_alloc_locked(heap, count, zeroed, false);
+	pthread_mutex_unlock(&heap->slice_lock);
+	return page;
+}
+
+MALLARD_INTERNAL page_t *segment_span_reuse(heap_t *heap, unsigned count)
+{
+	pthread_mutex_lock(&heap->slice_lock);
+	page_t *page = segment_span_alloc_locked(heap, count, NULL, true);
 	pthread_mutex_unlock(&heap->slice_lock);
 	return page;
 }

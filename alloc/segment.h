@@ -11,12 +11,23 @@
 MALLARD_INTERNAL_VAR pthread_mutex_t segment_cache_lock;
 MALLARD_INTERNAL_VAR unsigned segment_cache_count; /* under segment_cache_lock */
 
+/* The mask bits of slices first .. first+count-1 (count >= 1). */
+static inline uint64_t segment_run_mask(unsigned first, unsigned count)
+{
+	return (count == 64 ? ~(uint64_t)0 : (((uint64_t)1 << count) - 1)) << first;
+}
+
 /* A span of `count` slices from the heap's segments (a new segment if none
  * has room): its head page, zeroed but for slice_count and area; NULL when
  * the OS has no memory. Owner only. With `zeroed` (else NULL), the caller
  * wants zeroed memory: slices known to read as zero are taken first, and
  * *zeroed says whether the span's memory is. */
 MALLARD_INTERNAL page_t *segment_span_alloc(heap_t *heap, unsigned count, bool *zeroed);
+
+/* The same from resident free slices only, which cost no page fault and
+ * no growth of the resident set: NULL if no run of `count` of them is
+ * free. */
+MALLARD_INTERNAL page_t *segment_span_reuse(heap_t *heap, unsigned count);
 
 /* Grows the span of head page `page` to `count` slices in place, if the
  * slices after it are free. Owner only; the caller fixes the block size. */

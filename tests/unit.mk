@@ -3,7 +3,7 @@
 # the static functions directly, like jemalloc's JET build.
 
 if HAVE_CMOCKA
-UNIT_TESTS = tests/unit/test_sizeclass tests/unit/test_page tests/unit/test_segment
+UNIT_TESTS = tests/unit/test_sizeclass tests/unit/test_page tests/unit/test_segment tests/unit/test_growth
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
@@ -20,4 +20,8 @@ tests_unit_test_page_LDADD = $(UNIT_LIBS)
 tests_unit_test_segment_SOURCES = tests/unit/test_segment.c tests/unit/unit.h
 tests_unit_test_segment_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_segment_LDADD = $(UNIT_LIBS)
+
+tests_unit_test_growth_SOURCES = tests/unit/test_growth.c tests/unit/unit.h
+tests_unit_test_growth_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_growth_LDADD = $(UNIT_LIBS)
 endif

@@ -77,12 +77,19 @@ static void *child_block(const char *api, const char *mode, size_t *size)
 struct remote_free {
 	const char *api;
 	void *p;
+	int go; /* remote_free_later_main: read end of a pipe, written when p may go */
 };
 
-static void *remote_free_main(void *arg)
+/* Waits for the word, then frees: the thread exists before the owner's
+ * free, so that nothing the owner does between that free and this one
+ * (creating a thread allocates) can give the block's memory away. */
+static void *remote_free_later_main(void *arg)
 {
 	struct remote_free *rf = arg;
+	char c;
 
+	if (read(rf->go, &c, 1) != 1)
+		return rf;
 	child_free(rf->api, rf->p);
 	return NULL;
 }
@@ -139,18 +146,24 @@ static int child_main(const char *mode, const char *api)
 		/* freed by its owner, then again by another thread; the
 		 * owner's next malloc of the size may reuse its memory */
 		size_t size;
-		struct remote_free rf = {api, child_block(api, mode, &size)};
+		int go[2];
+		pthread_t t;
+		void *res = NULL;
+		struct remote_free rf = {api, child_block(api, mode, &size), -1};
 
-		if (rf.p == NULL)
+		if (rf.p == NULL || pipe(go) != 0)
+			return 3;
+		rf.go = go[0];
+		if (pthread_create(&t, NULL, remote_free_later_main, &rf) != 0)
 			return 3;
 		child_free(api, rf.p);
-		if (in_other_thread(remote_free_main, &rf) != 0)
+		if (write(go[1], "", 1) != 1 || pthread_join(t, &res) != 0 || res != NULL)
 			return 3;
 		child_free(api, child_malloc(api, size));
 	} else if (strncmp(mode, "double-other:", 13) == 0) {
 		/* freed twice by a thread that did not allocate it */
 		size_t size;
-		struct remote_free rf = {api, child_block(api, mode, &size)};
+		struct remote_free rf = {api, child_block(api, mode, &size), -1};
 
 		if (rf.p == NULL || in_other_thread(remote_free_twice_main, &rf) != 0)
 			return 3;

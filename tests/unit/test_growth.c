@@ -1,0 +1,166 @@
+/*
+ * test_growth.c - before a heap takes slices it has not got resident, it
+ * gives back what it holds only to be fast and reuses that: a kept large
+ * span, the empty page a class keeps to allocate from; it unmaps as many
+ * bytes of cached huge mappings; and when a span must be cut from fresh
+ * slices while freed ones wait out the purge delay, it purges as many of
+ * those first.
+ *
+ * The purge delay is an hour here, so nothing in these tests is given back
+ * because it fell due: only the growth rules can do it. Each test starts
+ * from a trimmed heap (no dirty slice, no kept span, no cached mapping).
+ */
+#include "tests/unit/unit.h"
+
+#include <errno.h>
+
+static int setup(void **state)
+{
+	(void)state;
+	process_ensure_init();
+	options.purge_delay_ms = 3600000;
+	options.background = false;
+	return 0;
+}
+
+/* A trimmed heap whose sweeps are not due for the rest of the test: what
+ * goes back, goes back by the growth rules. */
+static int trim(void **state)
+{
+	(void)state;
+	mallard_free(mallard_malloc(16)); /* the thread has a heap */
+	mallard_trim(0);
+	tls_heap->sweep_at_ms = UINT64_MAX;
+	tls_heap->kept_sweep_at_ms = UINT64_MAX;
+	return 0;
+}
+
+static bool within(const void *p, const void *lo, size_t len)
+{
+	return (const uint8_t *)p >= (const uint8_t *)lo && (const uint8_t *)p < (const uint8_t *)lo + len;
+}
+
+/* Small blocks of a class no test has used yet, until one lands in
+ * [lo, lo+len) or `max` were allocated; all are freed again. Returns
+ * whether one landed there. */
+static bool small_blocks_reach(size_t size, const void *lo, size_t len, unsigned max)
+{
+	void **blocks = calloc(max, sizeof *blocks); /* glibc's: the unit build does not override */
+	assert_non_null(blocks);
+	bool reached = false;
+	unsigned n = 0;
+	while (n < max && !reached) {
+		blocks[n] = mallard_malloc(size);
+		assert_non_null(blocks[n]);
+		reached = within(blocks[n], lo, len);
+		n++;
+	}
+	while (n > 0)
+		mallard_free(blocks[--n]);
+	free(blocks);
+	return reached;
+}
+
+/* A large block freed by its owner is kept for the next large malloc; a
+ * heap that needs a new small page and has no resident free slice takes
+ * the kept span's slices instead of fresh ones. */
+static void test_kept_large_span_reused_before_growth(void **state)
+{
+	(void)state;
+	size_t size = 4 * SLICE_SIZE;
+	void *big = mallard_malloc(size);
+	assert_non_null(big);
+	memset(big, 1, size);
+	mallard_free(big);
+	bool kept = false;
+	for (unsigned i = 0; i < HEAP_LARGE_KEPT; i++)
+		kept |= atomic_load(&tls_heap->large_kept[i]) == unit_page_of(big);
+	assert_true(kept);
+	/* 3 KiB blocks: 21 to a page; 64 pages is far more than the free
+	 * slices left in the heap's segments after a trim */
+	assert_true(small_blocks_reach(3072, big, size, 64 * 21));
+}
+
+/* The empty page a class keeps to allocate from is given back, and its
+ * slice reused, when another class needs a page and nothing resident is
+ * free. */
+static void test_empty_class_page_reused_before_growth(void **state)
+{
+	(void)state;
+	void *a = mallard_malloc(2560);
+	assert_non_null(a);
+	page_t *page = unit_page_of(a);
+	mallard_free(a);
+	/* kept: its class's page, empty */
+	assert_ptr_equal(tls_heap->queues[page->class_index].first, page);
+	assert_int_equal(page->used, 0);
+	assert_true(small_blocks_reach(3584, page->area, segment_span_bytes(page), 64 * 18));
+}
+
+/* A freed huge block waits in the cache; a heap that grows its slices
+ * unmaps it first. */
+static void test_huge_cache_shed_before_growth(void **state)
+{
+	(void)state;
+	size_t size = LARGE_MAX + SLICE_SIZE;
+	void *huge = mallard_malloc(size);
+	assert_non_null(huge);
+	memset(huge, 1, size);
+	mallard_free(huge);
+	assert_int_equal(atomic_load(&huge_cache_count), 1);
+	void *small = mallard_malloc(1536);
+	assert_non_null(small);
+	/* 1.5 KiB blocks: 42 to a page; enough pages to need a fresh slice */
+	(void)small_blocks_reach(1536, NULL, 0, 64 * 42);
+	assert_int_equal(atomic_load(&huge_cache_count), 0);
+	mallard_free(small);
+}
+
+/* Freed 2-slice spans between live ones cannot hold a 5-slice block:
+ * cutting it from fresh slices purges as many of the freed ones first. */
+static void test_growth_purges_dirty_slices(void **state)
+{
+	(void)state;
+	enum { SPANS = 12, SEGS = 16 };
+	size_t two = 2 * SLICE_SIZE - 256;
+	void *spans[SPANS];
+	for (unsigned i = 0; i < SPANS; i++) {
+		spans[i] = mallard_malloc(two);
+		assert_non_null(spans[i]);
+		memset(spans[i], 1, two);
+	}
+	for (unsigned i = 0; i < SPANS; i += 2)
+		mallard_free(spans[i]);
+	heap_large_kept_release(tls_heap); /* the kept ones too: all six dirty */
+	segment_t *segs[SEGS];
+	uint64_t dirty[SEGS];
+	unsigned n = 0, dirty_slices = 0;
+	for (segment_t *seg = tls_heap->segments; seg && n < SEGS; seg = seg->next, n++) {
+		segs[n] = seg;
+		dirty[n] = seg->dirty_mask;
+		dirty_slices += (unsigned)__builtin_popcountll(seg->dirty_mask);
+	}
+	assert_true(dirty_slices >= SPANS);
+	void *five = mallard_malloc(5 * SLICE_SIZE - 256);
+	assert_non_null(five);
+	unsigned purged = 0;
+	for (unsigned i = 0; i < n; i++)
+		purged += (unsigned)__builtin_popcountll(dirty[i] & segs[i]->zero_mask);
+	assert_true(purged >= 1);
+	for (unsigned i = 0; i < n; i++)
+		assert_true(segment_is_valid(segs[i]));
+	mallard_free(five);
+	for (unsigned i = 1; i < SPANS; i += 2)
+		mallard_free(spans[i]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_kept_large_span_reused_before_growth, trim),
+		cmocka_unit_test_setup(test_empty_class_page_reused_before_growth, trim),
+		cmocka_unit_test_setup(test_huge_cache_shed_before_growth, trim),
+		cmocka_unit_test_setup(test_growth_purges_dirty_slices, trim),
+	};
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
