@@ -467,6 +467,8 @@ MALLARD_INTERNAL bool huge_grow(segment_t *seg, size_t new_usable)
 	if (os_grow_in_place(seg->map_base, seg->map_size, new_map) != 0)
 		return false;
 	atomic_fetch_add_explicit(&stat_huge_mapped, new_map - seg->map_size, memory_order_relaxed);
+	if (tls_heap->purge_list) /* as for a fresh mapping (huge_alloc) */
+		purge_for_growth(tls_heap, new_map - seg->map_size);
 	seg->map_size = new_map;
 	seg->huge_usable = new_map - offset;
 	return true;

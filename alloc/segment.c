@@ -272,12 +272,15 @@ static bool segment_span_grow_locked(heap_t *heap, page_t *page, unsigned count)
 	uint64_t extra = segment_run_mask(first + old, count - old);
 	if ((seg->free_mask & extra) != extra)
 		return false;
+	unsigned grown = (unsigned)__builtin_popcountll(extra & ~seg->dirty_mask);
 	seg->free_mask &= ~extra;
 	seg->dirty_mask &= ~extra;
 	seg->zero_mask &= ~extra;
 	seg->used_slices += count - old;
 	if (seg->free_mask == 0)
 		segment_list_move(heap, seg, false);
+	if (grown && heap->purge_list)
+		purge_for_growth_locked(heap, (size_t)grown * SLICE_SIZE);
 	for (unsigned i = old; i < count; i++) {
 		page_t *tail = page + i;
 		page_clear(tail);

@@ -3,8 +3,8 @@
  * gives back what it holds only to be fast and reuses that: a kept large
  * span, the empty page a class keeps to allocate from; it unmaps as many
  * bytes of cached huge mappings; and when a span must be cut from fresh
- * slices while freed ones wait out the purge delay, it purges as many of
- * those first.
+ * slices while freed ones wait out the purge delay (or a block grows in
+ * place over fresh ones), it purges as many of those first.
  *
  * The purge delay is an hour here, so nothing in these tests is given back
  * because it fell due: only the growth rules can do it. Each test starts
@@ -154,6 +154,52 @@ static void test_growth_purges_dirty_slices(void **state)
 		mallard_free(spans[i]);
 }
 
+/* A large block grown in place (realloc) over fresh slices purges as many
+ * of the freed ones, as a new span would. */
+static void test_growth_in_place_purges_dirty_slices(void **state)
+{
+	(void)state;
+	enum { SPANS = 8, SEGS = 16 };
+	size_t two = 2 * SLICE_SIZE - 256;
+	void *spans[SPANS];
+	for (unsigned i = 0; i < SPANS; i++) {
+		spans[i] = mallard_malloc(two);
+		assert_non_null(spans[i]);
+		memset(spans[i], 1, two);
+	}
+	uint8_t *q = mallard_malloc(two); /* after them: fresh slices follow */
+	assert_non_null(q);
+	page_t *page = unit_page_of(q);
+	segment_t *qseg = segment_of(q);
+	unsigned first = (unsigned)(page - qseg->pages);
+	if (first + 4 > SLICES_PER_SEGMENT || ((qseg->free_mask >> (first + 2)) & 3) != 3 ||
+	    ((qseg->dirty_mask >> (first + 2)) & 3) != 0) {
+		for (unsigned i = 0; i < SPANS; i++)
+			mallard_free(spans[i]);
+		mallard_free(q);
+		skip(); /* no fresh slices after it in this segment: nothing to test */
+	}
+	for (unsigned i = 0; i < SPANS; i += 2)
+		mallard_free(spans[i]);
+	heap_large_kept_release(tls_heap);
+	segment_t *segs[SEGS];
+	uint64_t dirty[SEGS];
+	unsigned n = 0;
+	for (segment_t *seg = tls_heap->segments; seg && n < SEGS; seg = seg->next, n++) {
+		segs[n] = seg;
+		dirty[n] = seg->dirty_mask;
+	}
+	uint8_t *r = mallard_realloc(q, 4 * SLICE_SIZE - 256);
+	assert_ptr_equal(r, q);
+	unsigned purged = 0;
+	for (unsigned i = 0; i < n; i++)
+		purged += (unsigned)__builtin_popcountll(dirty[i] & segs[i]->zero_mask);
+	assert_true(purged >= 1);
+	mallard_free(r);
+	for (unsigned i = 1; i < SPANS; i += 2)
+		mallard_free(spans[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -161,6 +207,7 @@ int main(void)
 		cmocka_unit_test_setup(test_empty_class_page_reused_before_growth, trim),
 		cmocka_unit_test_setup(test_huge_cache_shed_before_growth, trim),
 		cmocka_unit_test_setup(test_growth_purges_dirty_slices, trim),
+		cmocka_unit_test_setup(test_growth_in_place_purges_dirty_slices, trim),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
