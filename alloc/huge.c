@@ -410,7 +410,7 @@ MALLARD_INTERNAL void *huge_alloc(size_t size, size_t align, bool zero)
 		atomic_fetch_add_explicit(&stat_huge_mallocs, 1, memory_order_relaxed);
 	/* the mapping will be resident as it is written: as much of the
 	 * thread's freed slices goes back first (purge.c) */
-	if (tls_heap->purge_list)
+	if (tls_heap != &heap_empty)
 		purge_for_growth(tls_heap, map_size);
 	/* its mapping may be cached when freed, and must expire */
 	background_want();
@@ -467,7 +467,7 @@ MALLARD_INTERNAL bool huge_grow(segment_t *seg, size_t new_usable)
 	if (os_grow_in_place(seg->map_base, seg->map_size, new_map) != 0)
 		return false;
 	atomic_fetch_add_explicit(&stat_huge_mapped, new_map - seg->map_size, memory_order_relaxed);
-	if (tls_heap->purge_list) /* as for a fresh mapping (huge_alloc) */
+	if (tls_heap != &heap_empty) /* as for a fresh mapping (huge_alloc) */
 		purge_for_growth(tls_heap, new_map - seg->map_size);
 	seg->map_size = new_map;
 	seg->huge_usable = new_map - offset;

@@ -82,8 +82,8 @@ MALLARD_INTERNAL void purge_for_growth_locked(heap_t *heap, size_t bytes)
 
 MALLARD_INTERNAL void purge_for_growth(heap_t *heap, size_t bytes)
 {
-	if (heap->purge_list == NULL)
-		return;
+	/* the purge list is read under the lock: the background thread
+	 * changes it under the same lock */
 	pthread_mutex_lock(&heap->slice_lock);
 	purge_for_growth_locked(heap, bytes);
 	pthread_mutex_unlock(&heap->slice_lock);

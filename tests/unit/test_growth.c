@@ -116,42 +116,75 @@ static void test_huge_cache_shed_before_growth(void **state)
 	mallard_free(small);
 }
 
+enum { SEGS_MAX = 16 };
+
+/* `n` large blocks of two slices each, written whole. */
+static void two_slice_blocks(void **blocks, unsigned n)
+{
+	size_t two = 2 * SLICE_SIZE - 256;
+	for (unsigned i = 0; i < n; i++) {
+		blocks[i] = mallard_malloc(two);
+		assert_non_null(blocks[i]);
+		memset(blocks[i], 1, two);
+	}
+}
+
+/* Frees blocks[first], blocks[first + 2], ... below n. */
+static void free_every_other(void **blocks, unsigned n, unsigned first)
+{
+	for (unsigned i = first; i < n; i += 2)
+		mallard_free(blocks[i]);
+}
+
+/* The heap's dirty slices at one moment, per segment, so that a test can
+ * count later which of them were purged since. */
+typedef struct {
+	unsigned n;
+	segment_t *seg[SEGS_MAX];
+	uint64_t dirty[SEGS_MAX];
+} dirty_seen_t;
+
+/* Records them; returns how many slices are dirty. */
+static unsigned dirty_see(dirty_seen_t *d)
+{
+	unsigned slices = 0;
+	d->n = 0;
+	for (segment_t *seg = tls_heap->segments; seg && d->n < SEGS_MAX; seg = seg->next, d->n++) {
+		d->seg[d->n] = seg;
+		d->dirty[d->n] = seg->dirty_mask;
+		slices += (unsigned)__builtin_popcountll(seg->dirty_mask);
+	}
+	return slices;
+}
+
+/* Slices dirty then and purged (known to read as zero) now. */
+static unsigned dirty_purged_since(const dirty_seen_t *d)
+{
+	unsigned purged = 0;
+	for (unsigned i = 0; i < d->n; i++) {
+		assert_true(segment_is_valid(d->seg[i]));
+		purged += (unsigned)__builtin_popcountll(d->dirty[i] & d->seg[i]->zero_mask);
+	}
+	return purged;
+}
+
 /* Freed 2-slice spans between live ones cannot hold a 5-slice block:
  * cutting it from fresh slices purges as many of the freed ones first. */
 static void test_growth_purges_dirty_slices(void **state)
 {
 	(void)state;
-	enum { SPANS = 12, SEGS = 16 };
-	size_t two = 2 * SLICE_SIZE - 256;
+	enum { SPANS = 12 };
 	void *spans[SPANS];
-	for (unsigned i = 0; i < SPANS; i++) {
-		spans[i] = mallard_malloc(two);
-		assert_non_null(spans[i]);
-		memset(spans[i], 1, two);
-	}
-	for (unsigned i = 0; i < SPANS; i += 2)
-		mallard_free(spans[i]);
+	dirty_seen_t seen;
+	two_slice_blocks(spans, SPANS);
+	free_every_other(spans, SPANS, 0);
 	heap_large_kept_release(tls_heap); /* the kept ones too: all six dirty */
-	segment_t *segs[SEGS];
-	uint64_t dirty[SEGS];
-	unsigned n = 0, dirty_slices = 0;
-	for (segment_t *seg = tls_heap->segments; seg && n < SEGS; seg = seg->next, n++) {
-		segs[n] = seg;
-		dirty[n] = seg->dirty_mask;
-		dirty_slices += (unsigned)__builtin_popcountll(seg->dirty_mask);
-	}
-	assert_true(dirty_slices >= SPANS);
+	assert_true(dirty_see(&seen) >= SPANS);
 	void *five = mallard_malloc(5 * SLICE_SIZE - 256);
 	assert_non_null(five);
-	unsigned purged = 0;
-	for (unsigned i = 0; i < n; i++)
-		purged += (unsigned)__builtin_popcountll(dirty[i] & segs[i]->zero_mask);
-	assert_true(purged >= 1);
-	for (unsigned i = 0; i < n; i++)
-		assert_true(segment_is_valid(segs[i]));
+	assert_true(dirty_purged_since(&seen) >= 1);
 	mallard_free(five);
-	for (unsigned i = 1; i < SPANS; i += 2)
-		mallard_free(spans[i]);
+	free_every_other(spans, SPANS, 1);
 }
 
 /* A large block grown in place (realloc) over fresh slices purges as many
@@ -159,45 +192,29 @@ static void test_growth_purges_dirty_slices(void **state)
 static void test_growth_in_place_purges_dirty_slices(void **state)
 {
 	(void)state;
-	enum { SPANS = 8, SEGS = 16 };
-	size_t two = 2 * SLICE_SIZE - 256;
+	enum { SPANS = 8 };
 	void *spans[SPANS];
-	for (unsigned i = 0; i < SPANS; i++) {
-		spans[i] = mallard_malloc(two);
-		assert_non_null(spans[i]);
-		memset(spans[i], 1, two);
-	}
-	uint8_t *q = mallard_malloc(two); /* after them: fresh slices follow */
+	dirty_seen_t seen;
+	two_slice_blocks(spans, SPANS);
+	uint8_t *q = mallard_malloc(2 * SLICE_SIZE - 256); /* after them: fresh slices follow */
 	assert_non_null(q);
-	page_t *page = unit_page_of(q);
 	segment_t *qseg = segment_of(q);
-	unsigned first = (unsigned)(page - qseg->pages);
+	unsigned first = (unsigned)(unit_page_of(q) - qseg->pages);
 	if (first + 4 > SLICES_PER_SEGMENT || ((qseg->free_mask >> (first + 2)) & 3) != 3 ||
 	    ((qseg->dirty_mask >> (first + 2)) & 3) != 0) {
-		for (unsigned i = 0; i < SPANS; i++)
-			mallard_free(spans[i]);
+		free_every_other(spans, SPANS, 0);
+		free_every_other(spans, SPANS, 1);
 		mallard_free(q);
 		skip(); /* no fresh slices after it in this segment: nothing to test */
 	}
-	for (unsigned i = 0; i < SPANS; i += 2)
-		mallard_free(spans[i]);
+	free_every_other(spans, SPANS, 0);
 	heap_large_kept_release(tls_heap);
-	segment_t *segs[SEGS];
-	uint64_t dirty[SEGS];
-	unsigned n = 0;
-	for (segment_t *seg = tls_heap->segments; seg && n < SEGS; seg = seg->next, n++) {
-		segs[n] = seg;
-		dirty[n] = seg->dirty_mask;
-	}
+	assert_true(dirty_see(&seen) >= SPANS);
 	uint8_t *r = mallard_realloc(q, 4 * SLICE_SIZE - 256);
 	assert_ptr_equal(r, q);
-	unsigned purged = 0;
-	for (unsigned i = 0; i < n; i++)
-		purged += (unsigned)__builtin_popcountll(dirty[i] & segs[i]->zero_mask);
-	assert_true(purged >= 1);
+	assert_true(dirty_purged_since(&seen) >= 1);
 	mallard_free(r);
-	for (unsigned i = 1; i < SPANS; i += 2)
-		mallard_free(spans[i]);
+	free_every_other(spans, SPANS, 1);
 }
 
 int main(void)
