@@ -223,6 +223,34 @@ static void test_trim_releases_now(void **state)
 	options.purge_delay_ms = 0;
 }
 
+/* Aligned mappings of sizes that are no multiple of the alignment (each
+ * tried first right below the one before): every one aligned, none
+ * overlapping another, all writable. */
+static void test_aligned_mappings(void **state)
+{
+	(void)state;
+	enum { N = 8 };
+	uint8_t *maps[N];
+	size_t sizes[N];
+	for (unsigned i = 0; i < N; i++) {
+		sizes[i] = SEGMENT_SIZE + (size_t)(i + 1) * 3 * 4096 + (i % 2) * SEGMENT_SIZE;
+		void *p = NULL;
+		assert_int_equal(os_map_aligned(sizes[i], SEGMENT_SIZE, &p), 0);
+		maps[i] = p;
+		assert_int_equal((uintptr_t)p & (SEGMENT_SIZE - 1), 0);
+		maps[i][0] = (uint8_t)i;
+		maps[i][sizes[i] - 1] = (uint8_t)i;
+	}
+	for (unsigned i = 0; i < N; i++) {
+		assert_int_equal(maps[i][0], i);
+		assert_int_equal(maps[i][sizes[i] - 1], i);
+		for (unsigned j = 0; j < i; j++)
+			assert_true(maps[i] + sizes[i] <= maps[j] || maps[j] + sizes[j] <= maps[i]);
+	}
+	for (unsigned i = 0; i < N; i++)
+		os_unmap(maps[i], sizes[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -234,6 +262,7 @@ int main(void)
 		cmocka_unit_test(test_segment_map_knows_only_segments),
 		cmocka_unit_test(test_free_memory_is_purged_and_unmapped),
 		cmocka_unit_test(test_trim_releases_now),
+		cmocka_unit_test(test_aligned_mappings),
 	};
 	return cmocka_run_group_tests_name("segment", tests, setup, NULL);
 }
