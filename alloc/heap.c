@@ -272,13 +272,19 @@ static unsigned heap_large_fit_max(unsigned slices)
 	return slices + slices / 4;
 }
 
-/* A kept span goes back to its segment (pushed out by a newer one, or
- * given back). A remote free that landed on it meanwhile was a second
- * free of its block: reported here, as the take would have. */
-MALLARD_COLD_LOCAL void heap_large_span_free(heap_t *heap, page_t *page)
+/* A kept span leaves its slot (taken back, or given back): a remote free
+ * that landed on it while it was kept was a second free of its block. */
+static inline void heap_large_kept_check(page_t *page)
 {
 	if (unlikely(atomic_load_explicit(&page->xthread_free, memory_order_acquire) != 0))
 		report_bad_pointer("free", page->area, "double free (by another thread, of a freed large block)", false);
+}
+
+/* A kept span goes back to its segment (pushed out by a newer one, or
+ * given back). */
+MALLARD_COLD_LOCAL void heap_large_span_free(heap_t *heap, page_t *page)
+{
+	heap_large_kept_check(page);
 	segment_span_free(heap, page);
 }
 
@@ -349,8 +355,7 @@ MALLARD_HOT void *heap_large_take_kept(heap_t *heap, size_t size)
 	page_t *page = heap_large_take(heap, (unsigned)((size + SLICE_SIZE - 1) >> SLICE_SHIFT));
 	if (page == NULL)
 		return NULL;
-	if (unlikely(atomic_load_explicit(&page->xthread_free, memory_order_relaxed) != 0))
-		report_bad_pointer("free", page->area, "double free (by another thread, of a freed large block)", false);
+	heap_large_kept_check(page);
 	/* as it was kept (heap_large_keep): block_size is its span's */
 	page->used = 1;
 	page->flags = PAGE_LARGE | PAGE_FLOATING;

@@ -58,6 +58,36 @@ static segment_t *huge_cache_remove(unsigned i)
 	return seg;
 }
 
+/* Fills empty slot i with seg, due at `due` (under the lock). */
+static void huge_cache_insert(unsigned i, segment_t *seg, uint64_t due)
+{
+	huge_cache[i].seg = seg;
+	huge_cache[i].due_ms = due;
+	huge_cache_bytes += seg->map_size;
+	atomic_fetch_add_explicit(&huge_cache_count, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&stat_huge_cached, seg->map_size, memory_order_relaxed);
+}
+
+/* The slot of the cached mapping due first, or HUGE_CACHE_SLOTS if the
+ * cache is empty (under the lock). */
+static unsigned huge_cache_oldest(void)
+{
+	unsigned oldest = HUGE_CACHE_SLOTS;
+	for (unsigned i = 0; i < HUGE_CACHE_SLOTS; i++)
+		if (huge_cache[i].seg && (oldest == HUGE_CACHE_SLOTS || huge_cache[i].due_ms < huge_cache[oldest].due_ms))
+			oldest = i;
+	return oldest;
+}
+
+/* An empty slot, or HUGE_CACHE_SLOTS if all are in use (under the lock). */
+static unsigned huge_cache_free_slot(void)
+{
+	for (unsigned i = 0; i < HUGE_CACHE_SLOTS; i++)
+		if (huge_cache[i].seg == NULL)
+			return i;
+	return HUGE_CACHE_SLOTS;
+}
+
 /* Keeps a freed huge segment (already out of the segment map) in the
  * cache, pushing out the oldest ones while the slots or the byte limit
  * would overflow. Fills out[] with what the caller must unmap (the pushed
@@ -75,22 +105,12 @@ static unsigned huge_cache_put(segment_t *seg, segment_t *out[HUGE_CACHE_SLOTS +
 	unsigned n = 0;
 	pthread_mutex_lock(&huge_cache_lock);
 	for (;;) {
-		unsigned slot = HUGE_CACHE_SLOTS, oldest = HUGE_CACHE_SLOTS;
-		for (unsigned i = 0; i < HUGE_CACHE_SLOTS; i++) {
-			if (huge_cache[i].seg == NULL)
-				slot = i;
-			else if (oldest == HUGE_CACHE_SLOTS || huge_cache[i].due_ms < huge_cache[oldest].due_ms)
-				oldest = i;
-		}
+		unsigned slot = huge_cache_free_slot();
 		if (slot < HUGE_CACHE_SLOTS && huge_cache_bytes + seg->map_size <= limit) {
-			huge_cache[slot].seg = seg;
-			huge_cache[slot].due_ms = due;
-			huge_cache_bytes += seg->map_size;
-			atomic_fetch_add_explicit(&huge_cache_count, 1, memory_order_relaxed);
-			atomic_fetch_add_explicit(&stat_huge_cached, seg->map_size, memory_order_relaxed);
+			huge_cache_insert(slot, seg, due);
 			break;
 		}
-		out[n++] = huge_cache_remove(oldest); /* not empty: seg alone fits the limit */
+		out[n++] = huge_cache_remove(huge_cache_oldest()); /* not empty: seg alone fits the limit */
 	}
 	pthread_mutex_unlock(&huge_cache_lock);
 	if (due != UINT64_MAX)
@@ -120,16 +140,10 @@ static size_t huge_offset(const segment_t *seg)
 static void huge_cache_put_back(segment_t *seg, uint64_t due)
 {
 	pthread_mutex_lock(&huge_cache_lock);
-	for (unsigned i = 0; i < HUGE_CACHE_SLOTS; i++) {
-		if (huge_cache[i].seg == NULL) {
-			huge_cache[i].seg = seg;
-			huge_cache[i].due_ms = due;
-			huge_cache_bytes += seg->map_size;
-			atomic_fetch_add_explicit(&huge_cache_count, 1, memory_order_relaxed);
-			atomic_fetch_add_explicit(&stat_huge_cached, seg->map_size, memory_order_relaxed);
-			seg = NULL;
-			break;
-		}
+	unsigned slot = huge_cache_free_slot();
+	if (slot < HUGE_CACHE_SLOTS) {
+		huge_cache_insert(slot, seg, due);
+		seg = NULL;
 	}
 	pthread_mutex_unlock(&huge_cache_lock);
 	if (seg)
@@ -304,10 +318,7 @@ MALLARD_INTERNAL void huge_cache_shed(size_t bytes)
 	size_t shed = 0;
 	pthread_mutex_lock(&huge_cache_lock);
 	while (shed < bytes) {
-		unsigned oldest = HUGE_CACHE_SLOTS;
-		for (unsigned i = 0; i < HUGE_CACHE_SLOTS; i++)
-			if (huge_cache[i].seg && (oldest == HUGE_CACHE_SLOTS || huge_cache[i].due_ms < huge_cache[oldest].due_ms))
-				oldest = i;
+		unsigned oldest = huge_cache_oldest();
 		if (oldest == HUGE_CACHE_SLOTS)
 			break;
 		out[n] = huge_cache_remove(oldest);
@@ -321,11 +332,9 @@ MALLARD_INTERNAL void huge_cache_shed(size_t bytes)
 /* When the earliest cached huge mapping is due; UINT64_MAX if none. */
 MALLARD_INTERNAL uint64_t huge_cache_next_due(void)
 {
-	uint64_t due = UINT64_MAX;
 	pthread_mutex_lock(&huge_cache_lock);
-	for (unsigned i = 0; i < HUGE_CACHE_SLOTS; i++)
-		if (huge_cache[i].seg && huge_cache[i].due_ms < due)
-			due = huge_cache[i].due_ms;
+	unsigned oldest = huge_cache_oldest();
+	uint64_t due = oldest < HUGE_CACHE_SLOTS ? huge_cache[oldest].due_ms : UINT64_MAX;
 	pthread_mutex_unlock(&huge_cache_lock);
 	return due;
 }

@@ -15,23 +15,31 @@
 #include "alloc/purge.h"
 #include "alloc/segment.h"
 
+/* Gives the physical memory of free dirty slices first..last back; they
+ * are no longer dirty, and read as zero if the OS did it (slice 0 keeps
+ * its header page, so it never does). */
+static void purge_run(segment_t *seg, unsigned first, unsigned last)
+{
+	size_t ps = os_page_size();
+	uintptr_t start = (uintptr_t)segment_slice_start(seg, first);
+	start = (start + ps - 1) & ~(uintptr_t)(ps - 1);
+	uintptr_t end = (uintptr_t)seg + (size_t)(last + 1) * SLICE_SIZE;
+	uint64_t run = segment_run_mask(first, last - first + 1);
+	seg->dirty_mask &= ~run;
+	if (end > start && os_purge((void *)start, end - start) == 0)
+		seg->zero_mask |= run & ~(uint64_t)1;
+}
+
 /* Gives the physical memory of free dirty slices back, run by run. */
 MALLARD_INTERNAL void purge_segment_dirty(segment_t *seg)
 {
-	uint64_t todo = seg->dirty_mask & seg->free_mask;
-	size_t ps = os_page_size();
-	while (todo) {
+	uint64_t todo;
+	while ((todo = seg->dirty_mask & seg->free_mask) != 0) {
 		unsigned first = (unsigned)__builtin_ctzll(todo);
 		unsigned last = first;
 		while (last + 1 < SLICES_PER_SEGMENT && (todo >> (last + 1) & 1))
 			last++;
-		uintptr_t start = (uintptr_t)segment_slice_start(seg, first);
-		start = (start + ps - 1) & ~(uintptr_t)(ps - 1);
-		uintptr_t end = (uintptr_t)seg + (size_t)(last + 1) * SLICE_SIZE;
-		uint64_t run = segment_run_mask(first, last - first + 1);
-		if (end > start && os_purge((void *)start, end - start) == 0)
-			seg->zero_mask |= run & ~(uint64_t)1; /* slice 0 keeps its header page */
-		todo &= ~run;
+		purge_run(seg, first, last);
 	}
 	seg->dirty_mask = 0;
 	seg->purge_at_ms = 0;
@@ -43,23 +51,14 @@ MALLARD_INTERNAL void purge_segment_dirty(segment_t *seg)
  * ones the next small pages take. */
 static unsigned purge_segment_dirty_top(segment_t *seg, unsigned want)
 {
-	size_t ps = os_page_size();
 	unsigned done = 0;
-	while (done < want) {
-		uint64_t todo = seg->dirty_mask & seg->free_mask;
-		if (todo == 0)
-			break;
+	uint64_t todo;
+	while (done < want && (todo = seg->dirty_mask & seg->free_mask) != 0) {
 		unsigned last = 63u - (unsigned)__builtin_clzll(todo);
 		unsigned first = last;
 		while (first > 0 && (todo >> (first - 1) & 1) && done + (last - first + 1) < want)
 			first--;
-		uint64_t run = segment_run_mask(first, last - first + 1);
-		uintptr_t start = (uintptr_t)segment_slice_start(seg, first);
-		start = (start + ps - 1) & ~(uintptr_t)(ps - 1);
-		uintptr_t end = (uintptr_t)seg + (size_t)(last + 1) * SLICE_SIZE;
-		seg->dirty_mask &= ~run;
-		if (end > start && os_purge((void *)start, end - start) == 0)
-			seg->zero_mask |= run & ~(uint64_t)1;
+		purge_run(seg, first, last);
 		done += last - first + 1;
 	}
 	return done;
