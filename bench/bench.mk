@@ -23,15 +23,15 @@ BENCH_FLAGS = $(AM_CFLAGS) -O2 -fno-builtin-malloc -fno-builtin-calloc \
 check_PROGRAMS += $(BENCH_PROGS)
 all-local: $(BENCH_PROGS)
 
-bench_churn_SOURCES = bench/churn.c bench/rng.h
+bench_churn_SOURCES = bench/churn.c bench/cli.h bench/rng.h
 bench_churn_CFLAGS = $(BENCH_FLAGS)
 bench_churn_LDADD =
 
-bench_pairs_SOURCES = bench/pairs.c
+bench_pairs_SOURCES = bench/pairs.c bench/cli.h
 bench_pairs_CFLAGS = $(BENCH_FLAGS)
 bench_pairs_LDADD =
 
-bench_bigblocks_SOURCES = bench/bigblocks.c bench/rng.h
+bench_bigblocks_SOURCES = bench/bigblocks.c bench/cli.h bench/rng.h
 bench_bigblocks_CFLAGS = $(BENCH_FLAGS)
 bench_bigblocks_LDADD =
 

@@ -21,33 +21,13 @@
  * clock of the loop), bytes (allocated in all), checksum (a byte read back
  * from every buffer, so no write can be elided).
  */
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench/cli.h"
 #include "bench/rng.h"
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static unsigned long parse(const char *s, const char *what)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 0);
-	if (*s == '\0' || *end != '\0' || errno != 0) {
-		fprintf(stderr, "bigblocks: bad %s '%s'\n", what, s);
-		exit(2);
-	}
-	return v;
-}
 
 _Noreturn static void usage(void)
 {
@@ -93,9 +73,9 @@ int main(int argc, char **argv)
 	uint64_t seed = 42;
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
-			iters = parse(argv[++i], "iteration count");
+			iters = bench_parse_ulong("bigblocks", argv[++i], "iteration count");
 		else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc)
-			seed = parse(argv[++i], "seed");
+			seed = bench_parse_ulong("bigblocks", argv[++i], "seed");
 		else
 			usage();
 	}
@@ -103,7 +83,7 @@ int main(int argc, char **argv)
 	uint64_t bytes = 0;
 	unsigned long check = 0;
 	int rc;
-	double t0 = now_s();
+	double t0 = bench_now_s();
 	if (strcmp(mode, "large") == 0) {
 		iters = iters ? iters : 5000;
 		rc = replace_loop(20, (size_t)5 << 20, (size_t)25 << 20, iters, &rng, &bytes, &check);
@@ -126,7 +106,7 @@ int main(int argc, char **argv)
 	} else {
 		usage();
 	}
-	double t1 = now_s();
+	double t1 = bench_now_s();
 	if (rc != 0)
 		return rc;
 	printf("mode %s\niterations %lu\nseconds %.3f\nbytes %llu\nchecksum %lu\n", mode, iters, t1 - t0,

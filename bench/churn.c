@@ -44,6 +44,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "rng.h"
 
 enum {
@@ -274,13 +275,6 @@ static void usage(void)
 	exit(2);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 int main(int argc, char **argv)
 {
 	unsigned nthreads = 1, remote_percent = 25;
@@ -332,7 +326,7 @@ int main(int argc, char **argv)
 		ctx[i].peer = &ctx[(i + 1) % nthreads];
 	}
 
-	double t0 = now_s();
+	double t0 = bench_now_s();
 	if (nthreads == 1) {
 		churn_thread(&ctx[0]);
 	} else {
@@ -348,7 +342,7 @@ int main(int argc, char **argv)
 			pthread_join(ctx[i].tid, NULL);
 		pthread_barrier_destroy(&done_barrier);
 	}
-	double elapsed = now_s() - t0;
+	double elapsed = bench_now_s() - t0;
 
 	uint64_t ops = 0, sent = 0, freed = 0;
 	for (unsigned i = 0; i < nthreads; i++) {

@@ -16,9 +16,10 @@
  *
  * Output: "key value" lines (size, singles, batches, pairs).
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+#include "bench/cli.h"
 
 enum { BATCH = 1000 };
 
@@ -30,27 +31,15 @@ static inline void keep(void *p)
 	__asm__ volatile("" : : "r"(p) : "memory");
 }
 
-static unsigned long parse(const char *s, const char *what)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 0);
-	if (*s == '\0' || *end != '\0' || errno != 0) {
-		fprintf(stderr, "pairs: bad %s '%s'\n", what, s);
-		exit(2);
-	}
-	return v;
-}
-
 int main(int argc, char **argv)
 {
 	if (argc != 4) {
 		fprintf(stderr, "usage: pairs SIZE SINGLES BATCHES\n");
 		return 2;
 	}
-	size_t size = parse(argv[1], "SIZE");
-	unsigned long singles = parse(argv[2], "SINGLES");
-	unsigned long batches = parse(argv[3], "BATCHES");
+	size_t size = bench_parse_ulong("pairs", argv[1], "SIZE");
+	unsigned long singles = bench_parse_ulong("pairs", argv[2], "SINGLES");
+	unsigned long batches = bench_parse_ulong("pairs", argv[3], "BATCHES");
 
 	for (unsigned long i = 0; i < singles; i++) {
 		void *p = malloc(size);

@@ -12,7 +12,6 @@
  */
 #include "tests/unit/unit.h"
 
-#include <errno.h>
 
 static int setup(void **state)
 {
