@@ -34,6 +34,7 @@
 #include "alloc/api.c"
 #ifndef MALLARD_NO_OVERRIDE
 #include "alloc/override.c"
+#include "alloc/override_cxx.c"
 #endif
 
 /* The diagnostics, above the allocator's inspect.h. */

@@ -12,6 +12,7 @@
 #   test_prefixed     libmallard-prefixed beside the C library's malloc
 #   test_link         linked with libmallard (shared), malloc is mallard's
 #   test_link_static  the same with libmallard.a (libtool -static)
+#   test_cxx_new      C++'s operators new and delete are mallard's (C++)
 #   check-options.sh  a bad MALLARD_* value warns once and is ignored
 #   check-exports.sh  nm -D of both libraries against tests/api/exports.txt
 #
@@ -48,7 +49,8 @@ API_CMOCKA_TESTS = \
 	tests/api/test_introspect \
 	tests/api/test_prefixed \
 	tests/api/test_link \
-	tests/api/test_link_static
+	tests/api/test_link_static \
+	tests/api/test_cxx_new
 check_PROGRAMS += $(API_CMOCKA_TESTS)
 TESTS += $(API_CMOCKA_TESTS)
 
@@ -99,4 +101,11 @@ tests_api_test_link_static_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_LINK_STATIC=1
 tests_api_test_link_static_CFLAGS = $(API_TEST_CC_FLAGS)
 tests_api_test_link_static_LDFLAGS = $(AM_LDFLAGS) -static
 tests_api_test_link_static_LDADD = $(API_TEST_LD_LIBS)
+
+# The one C++ test: only C++ can catch std::bad_alloc.
+tests_api_test_cxx_new_SOURCES = tests/api/test_cxx_new.cc
+# -fsized-deallocation: clang 14 declares the sized deletes only with it
+tests_api_test_cxx_new_CXXFLAGS = $(WARN_CXXFLAGS) $(CMOCKA_CFLAGS) -std=c++17 -fsized-deallocation -fno-builtin -pthread
+tests_api_test_cxx_new_LDFLAGS = $(API_TEST_LD_FLAGS)
+tests_api_test_cxx_new_LDADD = $(API_TEST_LD_LIBS)
 endif

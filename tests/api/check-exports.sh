@@ -25,8 +25,16 @@ comment() {
 	sed 's/^/# /' "$1"
 }
 
+# std::size_t's letter in mangled C++ names: byte 4 of an ELF file is its
+# class, 1 for 32-bit (size_t is unsigned int, j), 2 for 64-bit (m).
+size_letter=m
+if [ -f "$lib" ] && [ "$(od -An -j4 -N1 -tu1 "$lib" | tr -d ' ')" = 1 ]; then
+	size_letter=j
+fi
+
 # Expected names: the list without comments and blank lines.
-sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$/d' "$list" | LC_ALL=C sort -u >"$tmp/all"
+sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$/d' -e "s/SIZE/$size_letter/g" "$list" |
+	LC_ALL=C sort -u >"$tmp/all"
 grep '^mallard_' "$tmp/all" >"$tmp/prefixed"
 
 # check_functions NAME LIBRARY EXPECTED
