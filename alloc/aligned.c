@@ -23,8 +23,8 @@ static bool aligned_is_pow2(size_t x)
 /* align: a power of two. NULL + ENOMEM on failure. */
 static void *aligned_alloc_internal(size_t align, size_t size)
 {
-	if (align <= BLOCK_ALIGN)
-		return alloc_malloc(size);
+	if (align <= BLOCK_ALIGN) /* a tiny block is only TINY_MAX-aligned */
+		return alloc_malloc(align > TINY_MAX && size <= TINY_MAX ? TINY_MAX + 1 : size);
 	if (size == 0)
 		size = 1; /* the aligned pointer must lie inside its block */
 	if (size > PTRDIFF_MAX || align > PTRDIFF_MAX / 2 || size + align > PTRDIFF_MAX) {

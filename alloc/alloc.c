@@ -213,7 +213,7 @@ MALLARD_HOT void *alloc_malloc(size_t size)
 {
 	heap_t *heap = tls_heap;
 	if (likely(size <= DIRECT_MAX)) {
-		page_t *page = heap->direct[(size + 15) >> 4];
+		page_t *page = heap->direct[DIRECT_INDEX(size)];
 		block_t *block = page->free;
 		if (likely(block != NULL)) {
 			/* counted only once a block is there, so never on
@@ -226,7 +226,7 @@ MALLARD_HOT void *alloc_malloc(size_t size)
 			page->used++;
 			block_prefetch(next);
 			if (config_stats)
-				heap->tally[(size + 15) >> 4] += TALLY_ONE + size;
+				heap->tally[DIRECT_INDEX(size)] += TALLY_ONE + size;
 			return block;
 		}
 		return alloc_malloc_slow(heap, size);

@@ -48,20 +48,29 @@
 #define SLICE_SIZE ((size_t)1 << SLICE_SHIFT)
 #define SLICES_PER_SEGMENT (1u << (SEGMENT_SHIFT - SLICE_SHIFT))
 
-/* Every block of 16 bytes or more is aligned to this. */
+/* Every block of more than TINY_MAX bytes is aligned to this; a block of
+ * TINY_MAX bytes or less (class 1) to TINY_MAX, which is all an object
+ * that fits in it can need. */
 #define BLOCK_ALIGN 16
+#define TINY_MAX 8
 #define SMALL_STEP_MAX 128 /* 16-byte steps up to here, then 4 classes per doubling */
 #define DIRECT_MAX 2048    /* sizes up to here index heap->direct[] directly */
-#define DIRECT_COUNT (DIRECT_MAX / BLOCK_ALIGN + 1)
+/* heap->direct[] and heap->tally[] by (size + 7) / 8: one entry for the
+ * tiny class, two for each 16-byte step above it */
+#define DIRECT_SHIFT 3
+#define DIRECT_INDEX(size) (((size) + TINY_MAX - 1) >> DIRECT_SHIFT)
+#define DIRECT_COUNT (DIRECT_INDEX(DIRECT_MAX) + 1)
 #define SMALL_PAGE_MAX (8 * 1024) /* blocks up to here live in one-slice pages */
 #define MEDIUM_MAX (64 * 1024)    /* largest size class; above: large spans */
 /* 4 classes per doubling above 128 (8 was tried: more partly used pages
  * outweighed the smaller rounding, peak RSS of the Python workload +7%) */
 #define CLASS_STEPS_SHIFT 2
 #define CLASS_STEPS (1u << CLASS_STEPS_SHIFT)
-/* classes 1..CLASS_COUNT; 0 is "no class"; 8 below 128, CLASS_STEPS for
- * each of the 9 doublings from 128 to MEDIUM_MAX */
-#define CLASS_COUNT (8 + 9 * CLASS_STEPS)
+/* classes 1..CLASS_COUNT; 0 is "no class"; 1 is TINY_MAX bytes, 2..9 the
+ * 16-byte steps to 128, then CLASS_STEPS for each of the 9 doublings from
+ * 128 to MEDIUM_MAX */
+#define CLASS_SMALL_LAST 9
+#define CLASS_COUNT (CLASS_SMALL_LAST + 9 * CLASS_STEPS)
 #define MEDIUM_SPAN_MAX_SLICES 8
 
 /* Large blocks are spans of whole slices, never slice 0 (which holds the

@@ -677,7 +677,7 @@ static void heap_stats_fold(heap_t *heap)
 		uint64_t t = heap->tally[i];
 		if ((t & TALLY_BYTES_MASK) < TALLY_FOLD_AT)
 			continue;
-		class_counts_t *c = &heap->counts[sizeclass_of(i * 16)];
+		class_counts_t *c = &heap->counts[sizeclass_of((size_t)i << DIRECT_SHIFT)];
 		c->mallocs += t >> TALLY_COUNT_SHIFT;
 		c->requested += t & TALLY_BYTES_MASK;
 		heap->tally[i] = 0;

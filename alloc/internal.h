@@ -192,8 +192,8 @@ typedef struct heap_s {
 	/* bytes the owner may allocate before the next sample (sample.h);
 	 * below zero: the allocation that took it there is sampled */
 	intptr_t sample_left;
-	page_t *direct[DIRECT_COUNT]; /* by (size+15)/16: page to allocate from */
-	_Alignas(8) uint64_t tally[DIRECT_COUNT]; /* by (size+15)/16: fast-path mallocs, packed */
+	page_t *direct[DIRECT_COUNT]; /* by DIRECT_INDEX(size): page to allocate from */
+	_Alignas(8) uint64_t tally[DIRECT_COUNT]; /* by DIRECT_INDEX(size): fast-path mallocs, packed */
 	class_counts_t counts[CLASS_COUNT + 1]; /* slow-path mallocs, and folded tallies */
 	class_counts_t large_counts;  /* large blocks (spans of slices) */
 	page_queue_t queues[CLASS_COUNT + 1];

@@ -1,15 +1,20 @@
 /*
  * sizeclass.c - request sizes to size classes.
  *
- * Classes 1..8 are 16..128 bytes in 16-byte steps; above 128 each power of
- * two (2^b, 2^(b+1)] is cut into 4 classes 2^b * (1 + q/4), q = 1..4, up to
- * MEDIUM_MAX (64 KiB, class 44). Larger requests are large spans or huge
- * mappings (alloc.c).
+ * Class 1 is TINY_MAX (8) bytes; classes 2..9 are 16..128 bytes in 16-byte
+ * steps; above 128 each power of two (2^b, 2^(b+1)] is cut into 4 classes
+ * 2^b * (1 + q/4), q = 1..4, up to MEDIUM_MAX (64 KiB, class 45). Larger
+ * requests are large spans or huge mappings (alloc.c).
  *
  * Worst-case rounding waste (tested in tests/unit/test_sizeclass.c):
- *   1 <= size <= 128:  usable - size <= 15 bytes (size 0 gets 16 bytes);
+ *   0 <= size <= 128:  usable - size <= 15 bytes (size 0 gets 8 bytes);
  *   size > 128:        usable < 1.25 * size, i.e. (usable - size) / usable < 20%.
- * Every class size is a multiple of 16, so every block is 16-aligned.
+ * Every class size above TINY_MAX is a multiple of 16, so every block of
+ * more than 8 bytes is 16-aligned, and a tiny one 8-aligned: C requires
+ * of malloc an alignment fit for any object of the size asked (C17, DR
+ * 445), and jemalloc, mimalloc and tcmalloc give the same. Half the size
+ * of a 16-byte block for the many 1-8 byte strings and nodes of C
+ * programs (half of mimalloc-bench alloc-test's blocks).
  */
 #include "alloc/internal.h"
 #include "alloc/sizeclass.h"
@@ -20,19 +25,21 @@ MALLARD_INTERNAL sizeclass_table_t sizeclass_table;
 MALLARD_HOT unsigned sizeclass_of(size_t size)
 {
 	if (size <= SMALL_STEP_MAX)
-		return size == 0 ? 1 : (unsigned)((size + 15) >> 4);
+		return size <= TINY_MAX ? 1 : 1 + (unsigned)((size + 15) >> 4);
 	size_t s = size - 1;
 	unsigned b = (unsigned)(8 * sizeof(size_t) - 1) - (unsigned)__builtin_clzl((unsigned long)s);
 	unsigned q = (unsigned)(s >> (b - CLASS_STEPS_SHIFT)) & (CLASS_STEPS - 1);
-	return 8 + (b - 7) * CLASS_STEPS + q + 1;
+	return CLASS_SMALL_LAST + (b - 7) * CLASS_STEPS + q + 1;
 }
 
 static size_t sizeclass_size_of_class(unsigned cls)
 {
-	if (cls <= 8)
-		return (size_t)cls * 16;
-	unsigned b = 7 + (cls - 9) / CLASS_STEPS;
-	unsigned q = (cls - 9) % CLASS_STEPS;
+	if (cls == 1)
+		return TINY_MAX;
+	if (cls <= CLASS_SMALL_LAST)
+		return (size_t)(cls - 1) * 16;
+	unsigned b = 7 + (cls - CLASS_SMALL_LAST - 1) / CLASS_STEPS;
+	unsigned q = (cls - CLASS_SMALL_LAST - 1) % CLASS_STEPS;
 	return ((size_t)1 << b) + (size_t)(q + 1) * ((size_t)1 << (b - CLASS_STEPS_SHIFT));
 }
 
@@ -70,15 +77,17 @@ MALLARD_INTERNAL void sizeclass_init(void)
 		size_t bsize = sizeclass_size_of_class(cls);
 		sizeclass_table.block_size[cls] = (uint32_t)bsize;
 		sizeclass_table.slices[cls] = (uint8_t)sizeclass_pick_slices(bsize);
-		sizeclass_table.direct_lo[cls] = UINT8_MAX;
+		sizeclass_table.direct_lo[cls] = UINT16_MAX;
 		sizeclass_table.direct_hi[cls] = 0;
 	}
 	for (unsigned i = 0; i < DIRECT_COUNT; i++) {
-		unsigned cls = sizeclass_of((size_t)i * 16);
+		unsigned cls = sizeclass_of((size_t)i << DIRECT_SHIFT);
 		if (i < sizeclass_table.direct_lo[cls])
-			sizeclass_table.direct_lo[cls] = (uint8_t)i;
-		sizeclass_table.direct_hi[cls] = (uint8_t)i;
+			sizeclass_table.direct_lo[cls] = (uint16_t)i;
+		sizeclass_table.direct_hi[cls] = (uint16_t)i;
 	}
 }
 
-_Static_assert(DIRECT_COUNT <= UINT8_MAX, "direct indices fit a byte");
+_Static_assert(DIRECT_COUNT <= UINT16_MAX, "direct indices fit direct_lo/hi");
+_Static_assert(DIRECT_INDEX(TINY_MAX) == 1 && DIRECT_INDEX(TINY_MAX + 1) == 2,
+	       "the tiny class has direct index 1 alone");

@@ -14,8 +14,8 @@
 typedef struct {
 	uint32_t block_size[CLASS_COUNT + 1];
 	uint8_t slices[CLASS_COUNT + 1];     /* slices per page of the class */
-	uint8_t direct_lo[CLASS_COUNT + 1];  /* heap->direct[] indices served */
-	uint8_t direct_hi[CLASS_COUNT + 1];
+	uint16_t direct_lo[CLASS_COUNT + 1]; /* heap->direct[] indices served */
+	uint16_t direct_hi[CLASS_COUNT + 1];
 } sizeclass_table_t;
 
 MALLARD_INTERNAL_VAR sizeclass_table_t sizeclass_table;

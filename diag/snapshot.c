@@ -154,7 +154,7 @@ static void snapshot_heap(void *arg, const heap_t *h)
 		w->layout->heaps++;
 	for (unsigned i = 0; i < DIRECT_COUNT; i++) {
 		uint64_t t = INSPECT_LOAD(h->tally[i]);
-		mallard_stats_class_t *c = &s->classes[sizeclass_of((size_t)i * 16)];
+		mallard_stats_class_t *c = &s->classes[sizeclass_of((size_t)i << DIRECT_SHIFT)];
 		c->mallocs += t >> TALLY_COUNT_SHIFT;
 		c->requested += t & TALLY_BYTES_MASK; /* cumulative until snapshot_finish */
 	}

@@ -17,7 +17,10 @@ static void test_classes_increase_and_align(void **state)
 	(void)state;
 	for (unsigned cls = 1; cls <= CLASS_COUNT; cls++) {
 		size_t b = sizeclass_block_size(cls);
-		assert_int_equal(b % BLOCK_ALIGN, 0);
+		if (cls == 1)
+			assert_int_equal(b, TINY_MAX);
+		else
+			assert_int_equal(b % BLOCK_ALIGN, 0);
 		if (cls > 1)
 			assert_true(b > sizeclass_block_size(cls - 1));
 	}
@@ -40,7 +43,7 @@ static void test_every_size_maps_to_smallest_fitting_class(void **state)
 		if (cls > 1)
 			assert_true(sizeclass_block_size(cls - 1) < size);
 		if (size == 0) {
-			assert_int_equal(b, 16);
+			assert_int_equal(b, TINY_MAX);
 		} else if (size <= SMALL_STEP_MAX) {
 			assert_true(b - size <= 15);
 		} else {
@@ -59,7 +62,7 @@ static void test_direct_table_matches_classes(void **state)
 	(void)state;
 	for (size_t size = 0; size <= DIRECT_MAX; size++) {
 		unsigned cls = sizeclass_of(size);
-		unsigned idx = (unsigned)((size + 15) >> 4);
+		unsigned idx = (unsigned)DIRECT_INDEX(size);
 		assert_true(idx >= sizeclass_table.direct_lo[cls]);
 		assert_true(idx <= sizeclass_table.direct_hi[cls]);
 	}
@@ -88,14 +91,15 @@ static void test_pages_per_class(void **state)
 }
 
 /* Real allocations of every size up to the largest class: usable size is
- * the class's block size, and the block is 16-aligned. */
+ * the class's block size, and the block is 16-aligned (8-aligned up to
+ * TINY_MAX bytes). */
 static void test_allocations_get_their_class(void **state)
 {
 	(void)state;
 	for (size_t size = 0; size <= MEDIUM_MAX; size += (size < 4096 ? 1 : 61)) {
 		void *p = mallard_malloc(size);
 		assert_non_null(p);
-		assert_int_equal((uintptr_t)p % BLOCK_ALIGN, 0);
+		assert_int_equal((uintptr_t)p % (size <= TINY_MAX ? TINY_MAX : BLOCK_ALIGN), 0);
 		assert_int_equal(mallard_usable_size(p), sizeclass_block_size(sizeclass_of(size)));
 		mallard_free(p);
 	}
