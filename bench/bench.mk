@@ -1,6 +1,7 @@
 # bench/bench.mk - benchmark programs, the smoke test that runs them, and the
 # scripts that compare allocators (bench/run, bench/compare, bench/callgrind,
-# bench/purge-compare and its bench/runner/purge_report.py, bench/sites-cost;
+# bench/purge-compare and its bench/runner/purge_report.py, bench/sites-cost,
+# bench/suite;
 # see their --help).
 # The shell ones source bench/lib.sh, which asks bench/runner/cli.py where
 # the build and the allocators of bench/peers.tsv are, as bench/run finds them.
@@ -46,7 +47,7 @@ bench_purge_LDADD =
 # tiny benchmark and check its files and arithmetic (no timing either); the
 # same for bench/purge's modes and bench/purge-compare's report.
 TESTS += bench/smoke.sh bench/workloads/check-workloads.sh bench/run-selftest.sh \
-	bench/purge-selftest.sh
+	bench/purge-selftest.sh bench/suite-selftest.sh
 
 # make bench: every benchmark under every allocator, for this build directory
 # (bench/run; half an hour on 2 cores, BENCH_ARGS=--quick for a few minutes).
@@ -59,6 +60,7 @@ bench: all
 	$(srcdir)/bench/run --build '$(abs_builddir)' $$m32 $(BENCH_ARGS)
 
 EXTRA_DIST += bench/smoke.sh bench/compare bench/callgrind bench/purge-compare bench/sites-cost \
+	bench/suite bench/suite-selftest.sh \
 	bench/lib.sh bench/peers.tsv bench/pyprobe.py \
 	bench/cpython/build bench/cpython/README.md tests/cpython/check-cpython.sh \
 	bench/run bench/run-selftest.sh bench/runner/__init__.py bench/runner/benchmarks.py \
