@@ -181,14 +181,51 @@ static int huge_part_move(huge_part_t part, size_t len, uint8_t *to)
 	return 0;
 }
 
+/* Writes a huge segment's header at the start of mapped pages that hold
+ * whatever they held: map_size bytes, the block at `offset`. */
+static void huge_header_init(segment_t *seg, size_t map_size, size_t offset)
+{
+	memset(seg, 0, sizeof(*seg));
+	seg->kind = SEGMENT_HUGE;
+	seg->map_base = seg;
+	seg->map_size = map_size;
+	seg->huge_usable = map_size - offset;
+	segment_slice_page(seg, (uint8_t *)seg + offset)->flags = PAGE_HUGE;
+}
+
+/* Cuts cached mapping `part` (out of the cache) in place: it keeps its
+ * first `keep` bytes (a multiple of the segment size), and the rest,
+ * from that segment boundary, becomes a cached mapping of its own with a
+ * header there and its block at the same offset (or is unmapped, under
+ * HUGE_REMAINDER_MIN). No page moves, and no system call unless a small
+ * rest is unmapped. */
+static void huge_cut_in_place(huge_part_t part, size_t keep)
+{
+	segment_t *seg = part.seg;
+	size_t offset = huge_offset(seg);
+	if (keep >= seg->map_size)
+		return;
+	size_t rest_size = seg->map_size - keep;
+	seg->map_size = keep;
+	seg->huge_usable = keep - offset;
+	segment_t *rest = (segment_t *)((uint8_t *)seg + keep); /* segment-aligned, as seg is */
+	if (rest_size < HUGE_REMAINDER_MIN || rest_size <= offset) {
+		os_unmap(rest, rest_size);
+		return;
+	}
+	huge_header_init(rest, rest_size, offset);
+	huge_cache_put_back(rest, part.due_ms);
+}
+
 /* Makes the cache's mappings, or their pages, into a mapping of map_size
  * bytes whose block starts at `offset`, so that no page of it is faulted
  * in afresh that the cache held resident. In order of cost:
  *   1. one taken whole: from map_size to half again as big, its block at
  *      the same offset (no system call);
- *   2. the last map_size bytes of the smallest bigger one, moved to a
- *      fresh aligned range (mremap: page table entries move, the pages do
- *      not), its first part staying in the cache;
+ *   2. the smallest bigger one, cut in place when its block is at the same
+ *      offset (huge_cut_in_place: no system call), else its last map_size
+ *      bytes moved to a fresh aligned range (mremap: page table entries
+ *      move, the pages do not), its first part staying in the cache;
  *   3. the biggest ones, their pages moved end to end into a fresh
  *      aligned range until they fill it; the rest of the range, if any,
  *      is fresh zeroed memory.
@@ -236,7 +273,15 @@ static uint8_t *huge_cache_take(size_t map_size, size_t offset, uint8_t **zero_f
 		return NULL;
 
 	segment_t *seg;
-	if (whole < HUGE_CACHE_SLOTS) {
+	/* cut in place up to the next segment boundary, while the slack that
+	 * leaves the block is no more than a block taken whole may have */
+	size_t cut_keep = (map_size + SEGMENT_MASK) & ~(size_t)SEGMENT_MASK;
+	bool in_place = whole < HUGE_CACHE_SLOTS ||
+			(cut < HUGE_CACHE_SLOTS && pick == cut && huge_offset(parts[0].seg) == offset &&
+			 cut_keep <= huge_keep_whole(map_size));
+	if (in_place) {
+		if (whole == HUGE_CACHE_SLOTS)
+			huge_cut_in_place(parts[0], cut_keep);
 		seg = parts[0].seg; /* header, page flags and area as they were */
 		map_size = seg->map_size;
 		*zero_from = (uint8_t *)seg + map_size;
@@ -272,12 +317,7 @@ static uint8_t *huge_cache_take(size_t map_size, size_t offset, uint8_t **zero_f
 		}
 		/* a header of its own: the moved pages hold whatever they held */
 		seg = target;
-		memset(seg, 0, sizeof(*seg));
-		seg->kind = SEGMENT_HUGE;
-		seg->map_base = seg;
-		seg->map_size = map_size;
-		seg->huge_usable = map_size - offset;
-		segment_slice_page(seg, (uint8_t *)seg + offset)->flags = PAGE_HUGE;
+		huge_header_init(seg, map_size, offset);
 		*zero_from = to;
 	}
 	uint8_t *block = (uint8_t *)seg + offset;

@@ -4,7 +4,9 @@
  * span, the empty page a class keeps to allocate from; it unmaps as many
  * bytes of cached huge mappings; and when a span must be cut from fresh
  * slices while freed ones wait out the purge delay (or a block grows in
- * place over fresh ones), it purges as many of those first.
+ * place over fresh ones), it purges as many of those first. And a huge
+ * block is cut in place from a bigger cached mapping before anything is
+ * mapped afresh.
  *
  * The purge delay is an hour here, so nothing in these tests is given back
  * because it fell due: only the growth rules can do it. Each test starts
@@ -115,6 +117,40 @@ static void test_huge_cache_shed_before_growth(void **state)
 	mallard_free(small);
 }
 
+/* A freed huge mapping much bigger than the next huge block is cut in
+ * place: the block starts where the freed one did, and the rest, from the
+ * next segment boundary, waits in the cache as a mapping of its own, which
+ * the next block that fits takes whole (calloc clears what it held). */
+static void test_huge_cut_in_place(void **state)
+{
+	(void)state;
+	size_t seg = SEGMENT_SIZE;
+	size_t a_size = 3 * seg + seg / 2;
+	uint8_t *a = mallard_malloc(a_size);
+	assert_non_null(a);
+	memset(a, 1, a_size);
+	mallard_free(a);
+	assert_int_equal(atomic_load(&huge_cache_count), 1);
+
+	/* needs 2 segments: too small to take a whole, big enough to cut */
+	uint8_t *b = mallard_malloc(seg + seg * 7 / 8);
+	assert_ptr_equal(b, a);
+	assert_int_equal(atomic_load(&huge_cache_count), 1);
+	assert_int_equal(mallard_usable_size(b), 2 * seg - ((uintptr_t)b & SEGMENT_MASK));
+
+	size_t c_size = seg + seg / 5;
+	uint8_t *c = mallard_calloc(1, c_size);
+	assert_ptr_equal(c, b + 2 * seg);
+	assert_int_equal(atomic_load(&huge_cache_count), 0);
+	for (size_t i = 0; i < c_size; i += 4096)
+		assert_int_equal(c[i], 0);
+	assert_int_equal(c[c_size - 1], 0);
+	memset(b, 2, seg + seg * 7 / 8);
+	assert_int_equal(c[0], 0); /* the two blocks do not overlap */
+	mallard_free(b);
+	mallard_free(c);
+}
+
 enum { SEGS_MAX = 16 };
 
 /* `n` large blocks of two slices each, written whole. */
@@ -222,6 +258,7 @@ int main(void)
 		cmocka_unit_test_setup(test_kept_large_span_reused_before_growth, trim),
 		cmocka_unit_test_setup(test_empty_class_page_reused_before_growth, trim),
 		cmocka_unit_test_setup(test_huge_cache_shed_before_growth, trim),
+		cmocka_unit_test_setup(test_huge_cut_in_place, trim),
 		cmocka_unit_test_setup(test_growth_purges_dirty_slices, trim),
 		cmocka_unit_test_setup(test_growth_in_place_purges_dirty_slices, trim),
 	};
