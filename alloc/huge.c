@@ -129,6 +129,13 @@ static size_t huge_keep_whole(size_t need)
  * remainder is unmapped: a smaller one is not worth a slot. */
 #define HUGE_REMAINDER_MIN ((size_t)1 << 20)
 
+/* Whether the part of a cut mapping left over, `size` bytes with a block
+ * at `offset`, is worth a cache slot (else it is unmapped). */
+static bool huge_remainder_kept(size_t size, size_t offset)
+{
+	return size >= HUGE_REMAINDER_MIN && size > offset;
+}
+
 /* Bytes from a huge mapping's start to its block. */
 static size_t huge_offset(const segment_t *seg)
 {
@@ -170,7 +177,7 @@ static int huge_part_move(huge_part_t part, size_t len, uint8_t *to)
 	}
 	if (keep == 0)
 		return 0;
-	if (keep < HUGE_REMAINDER_MIN || keep <= huge_offset(seg)) {
+	if (!huge_remainder_kept(keep, huge_offset(seg))) {
 		os_unmap(seg, keep);
 		return 0;
 	}
@@ -209,7 +216,7 @@ static void huge_cut_in_place(huge_part_t part, size_t keep)
 	seg->map_size = keep;
 	seg->huge_usable = keep - offset;
 	segment_t *rest = (segment_t *)((uint8_t *)seg + keep); /* segment-aligned, as seg is */
-	if (rest_size < HUGE_REMAINDER_MIN || rest_size <= offset) {
+	if (!huge_remainder_kept(rest_size, offset)) {
 		os_unmap(rest, rest_size);
 		return;
 	}
