@@ -66,6 +66,7 @@ enum {
 	PAGE_HUGE = 1u << 4,     /* the block of a huge segment */
 	PAGE_FREE = 1u << 5,     /* slice belongs to no page */
 	PAGE_SAMPLED = 1u << 6,  /* holds sampled blocks (sample.h): frees ask */
+	PAGE_SPARE = 1u << 7,    /* empty, in heap->spare_pages, in no queue */
 };
 
 /* Sampled blocks a page names (sample.h): fills its second cache line. */
@@ -185,6 +186,9 @@ typedef struct {
  * seg_lock. Heaps are never unmapped: a heap of an exited thread goes to
  * the abandoned pool and is adopted by the next thread that starts.
  */
+/* Empty one-slice pages a heap keeps for reuse (heap.c, "spare pages"). */
+#define HEAP_SPARE_PAGES 16
+
 /* Large spans a heap keeps for reuse (heap.c, "kept large spans"). */
 #define HEAP_LARGE_KEPT 4
 
@@ -205,6 +209,10 @@ typedef struct heap_s {
 	_Atomic(page_t *) large_kept[HEAP_LARGE_KEPT];
 	uint32_t large_kept_next;     /* the slot the next keep replaces when all are full */
 	uint64_t large_kept_told_ms;  /* the background thread was told to look then */
+	/* Emptied one-slice pages kept for the next new page, oldest first:
+	 * heap.c, "spare pages". Owner only. */
+	page_t *spare_pages[HEAP_SPARE_PAGES];
+	uint32_t spare_count;
 	/* Blocks of another heap's page this thread freed, chained (through
 	 * their first word) and not yet pushed to the page: heap.c, "remote
 	 * frees, a run at a time". Owner only. */

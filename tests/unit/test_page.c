@@ -1,7 +1,7 @@
 /*
  * test_page.c - page invariants (used == capacity - |free|)
- * through allocation, local frees, remote frees and their collection, and
- * the floating of full pages.
+ * through allocation, local frees, remote frees and their collection, the
+ * floating of full pages, and emptied pages kept as spare pages.
  */
 #include "tests/unit/unit.h"
 
@@ -132,6 +132,107 @@ static void test_empty_pages_return_to_segment(void **state)
 	assert_true(segment_is_valid(seg));
 }
 
+/* Whether `page` is one of the heap's spare pages. */
+static bool is_spare(const page_t *page)
+{
+	for (uint32_t i = 0; i < tls_heap->spare_count; i++)
+		if (tls_heap->spare_pages[i] == page)
+			return true;
+	return false;
+}
+
+/* Emptied one-slice pages stay with the heap as spare pages, the newest
+ * HEAP_SPARE_PAGES of them, their slices still in use: the next pages of
+ * their class are those pages (no span taken), another class's next page
+ * is one of them made over, and the sweep gives them back. */
+static void test_emptied_pages_become_spare(void **state)
+{
+	(void)state;
+	heap_free_empty_pages(tls_heap); /* no spare page left by earlier tests */
+	const size_t per_page = SLICE_SIZE / 256;
+	const size_t n = per_page * (HEAP_SPARE_PAGES + 4);
+	static void *ptrs[SLICE_SIZE / 256 * (HEAP_SPARE_PAGES + 4)];
+	for (size_t i = 0; i < n; i++)
+		assert_non_null(ptrs[i] = mallard_malloc(256));
+	page_t *last = unit_page_of(ptrs[n - 1]);
+	for (size_t i = 0; i < n; i++)
+		mallard_free(ptrs[i]);
+	assert_int_equal(tls_heap->spare_count, HEAP_SPARE_PAGES);
+	for (uint32_t i = 0; i < tls_heap->spare_count; i++) {
+		page_t *page = tls_heap->spare_pages[i];
+		segment_t *seg = segment_of(page);
+		assert_true(page->flags & PAGE_SPARE);
+		assert_int_equal(page->used, 0);
+		assert_false((seg->free_mask >> (page - seg->pages)) & 1); /* not back in its segment */
+		assert_true(segment_is_valid(seg));
+	}
+	assert_false(is_spare(last)); /* the page the class allocates from stays queued */
+
+	/* the same class takes its spare pages back, newest first */
+	page_t *newest = tls_heap->spare_pages[HEAP_SPARE_PAGES - 1];
+	for (size_t i = 0; i < per_page * 2; i++)
+		assert_non_null(ptrs[i] = mallard_malloc(256));
+	bool took_newest = false;
+	for (size_t i = 0; i < per_page * 2; i++)
+		took_newest |= unit_page_of(ptrs[i]) == newest;
+	assert_true(took_newest);
+	assert_false(newest->flags & PAGE_SPARE);
+	assert_true(page_is_valid(newest));
+	assert_int_equal(tls_heap->spare_count, HEAP_SPARE_PAGES - 1);
+
+	/* another one-slice class makes the newest spare page over */
+	page_t *next = tls_heap->spare_pages[tls_heap->spare_count - 1];
+	void *big[SLICE_SIZE / 1024 + 1];
+	bool made_over = false;
+	for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++) {
+		assert_non_null(big[i] = mallard_malloc(1024));
+		made_over |= unit_page_of(big[i]) == next;
+	}
+	assert_true(made_over);
+	assert_int_equal(next->block_size, 1024);
+	assert_true(page_is_valid(next));
+	for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++)
+		mallard_free(big[i]);
+	for (size_t i = 0; i < per_page * 2; i++)
+		mallard_free(ptrs[i]);
+
+	/* the sweep gives every spare page back */
+	assert_true(tls_heap->spare_count > 0);
+	page_t *spare = tls_heap->spare_pages[0];
+	segment_t *seg = segment_of(spare);
+	unsigned slice = (unsigned)(spare - seg->pages);
+	heap_free_empty_pages(tls_heap);
+	assert_int_equal(tls_heap->spare_count, 0);
+	assert_true((seg->free_mask >> slice) & 1);
+	assert_true(seg->pages[slice].flags & PAGE_FREE);
+	assert_true(segment_is_valid(seg));
+}
+
+/* A second free of a block whose page went spare is reported. */
+static void test_double_free_in_spare_page_is_reported(void **state)
+{
+	(void)state;
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(2);
+		static void *ptrs[BLOCKS];
+		size_t n = SLICE_SIZE / 256 * 3;
+		for (size_t i = 0; i < n; i++)
+			ptrs[i] = mallard_malloc(256);
+		for (size_t i = 0; i < n; i++)
+			mallard_free(ptrs[i]);
+		if (!(unit_page_of(ptrs[0])->flags & PAGE_SPARE))
+			_exit(2); /* not the case under test */
+		mallard_free(ptrs[0]);
+		_exit(0);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGABRT);
+}
+
 /* Double free of the last freed block is caught on the fast path. */
 static void test_double_free_is_reported(void **state)
 {
@@ -160,6 +261,8 @@ int main(void)
 		cmocka_unit_test(test_fresh_page_extends_lazily),
 		cmocka_unit_test(test_remote_frees_are_collected),
 		cmocka_unit_test(test_empty_pages_return_to_segment),
+		cmocka_unit_test(test_emptied_pages_become_spare),
+		cmocka_unit_test(test_double_free_in_spare_page_is_reported),
 		cmocka_unit_test(test_double_free_is_reported),
 	};
 	return cmocka_run_group_tests_name("page", tests, setup, NULL);
