@@ -178,17 +178,19 @@ static uint64_t background_pass(uint64_t now)
 			continue;
 		if (atomic_load_explicit(&h->remote_pages, memory_order_relaxed))
 			background_drain_remote(h);
-		/* the kept large spans of an owner that has not swept them for a
-		 * sweep interval (heap.c): back to their segments, to be purged;
-		 * an owner still busy is looked at again when it could next
-		 * have gone quiet */
-		if (heap_large_kept_any(h)) {
+		/* the kept large spans and spare pages of an owner that has not
+		 * swept them for a sweep interval (heap.c): back to their
+		 * segments, to be purged; an owner still busy is looked at again
+		 * when it could next have gone quiet */
+		if (heap_large_kept_any(h) || heap_spare_any(h)) {
 			uint64_t quiet_at = atomic_load_explicit(&h->maintained_ms, memory_order_relaxed) +
 					    heap_sweep_interval_ms();
-			if (now >= quiet_at)
+			if (now >= quiet_at) {
 				heap_large_kept_release(h);
-			else if (quiet_at < next)
+				heap_spare_release(h);
+			} else if (quiet_at < next) {
 				next = quiet_at;
+			}
 		}
 		uint64_t due = __atomic_load_n(&h->purge_at_ms, __ATOMIC_RELAXED);
 		if (due != 0 && now + BG_SLACK_MS >= due + grace) {

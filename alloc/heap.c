@@ -134,64 +134,111 @@ static void heap_page_unfloat(heap_t *heap, page_t *page)
 
 /* ---- spare pages ----
  *
- * An emptied one-slice page leaves its queue for heap->spare_pages (the
- * newest HEAP_SPARE_PAGES of them) instead of going back to its segment.
- * The next new page of its class is then that page with its free list as
- * it was, and that of another one-slice class is made over from it: no
- * span search, no lock, no segment masks. A program that allocates a few
+ * An emptied one-slice page leaves its queue for one of the heap's
+ * HEAP_SPARE_PAGES spare_pages slots instead of going back to its segment
+ * (when all are full, the one in the next slot in turn goes back). The
+ * next new page of its class is then that page with its free list as it
+ * was, and that of another one-slice class is made over from one: no span
+ * search, no lock, no segment masks. A program that allocates a few
  * hundred KiB and frees them, again and again, does no span work at all
  * (bench/callgrind, pairs in batches of 1000: 200 B 87 -> 76 instructions
- * a pair, 1 KiB 117 -> 84). The oldest goes back to its segment when a
- * newer one comes; the sweep (every half purge delay) and a heap about to
- * grow (heap_release_spare) give them all back, so they hold memory no
- * longer than a freed span waits anyway. PAGE_SPARE sends a free into one
- * of them (a double free: it has no live block) to the slow path, which
- * reports it. */
+ * a pair, 1 KiB 117 -> 84). They go back to their segments, to be purged
+ * after the purge delay, at the owner's sweep (every half purge delay),
+ * when the heap is about to grow (heap_release_spare), and when the owner
+ * has been quiet for a sweep interval (the background thread, told as for
+ * kept large spans): they hold memory no longer than a freed span waits to
+ * be purged anyway. PAGE_SPARE sends a free into one of them (a double
+ * free: it has no live block) to the slow path, which reports it; a remote
+ * one is reported when the page leaves its slot. */
+
+MALLARD_COLD_LOCAL void heap_large_kept_announce(heap_t *heap, uint64_t now);
+
+/* A spare page leaves its slot: a remote free that landed on it meanwhile
+ * was a second free of one of its blocks. */
+static void heap_spare_check(page_t *page)
+{
+	if (unlikely(atomic_load_explicit(&page->xthread_free, memory_order_acquire) != 0))
+		report_bad_pointer("free", page->area, "double free (by another thread, into an emptied page)", false);
+}
 
 static void heap_spare_put(heap_t *heap, page_t *page)
 {
-	if (heap->spare_count == HEAP_SPARE_PAGES) {
-		segment_span_free(heap, heap->spare_pages[0]);
-		memmove(&heap->spare_pages[0], &heap->spare_pages[1], (HEAP_SPARE_PAGES - 1) * sizeof(page_t *));
-		heap->spare_count--;
-	}
 	page->flags |= PAGE_SPARE;
-	heap->spare_pages[heap->spare_count++] = page;
+	unsigned slot = 0;
+	/* only the owner fills slots: one seen empty stays empty */
+	while (slot < HEAP_SPARE_PAGES && atomic_load_explicit(&heap->spare_pages[slot], memory_order_relaxed) != NULL)
+		slot++;
+	if (slot < HEAP_SPARE_PAGES) {
+		atomic_store_explicit(&heap->spare_pages[slot], page, memory_order_release);
+	} else {
+		slot = heap->spare_next++ % HEAP_SPARE_PAGES;
+		page_t *out = atomic_exchange_explicit(&heap->spare_pages[slot], page, memory_order_acq_rel);
+		if (out) {
+			heap_spare_check(out);
+			segment_span_free(heap, out);
+		}
+	}
+	uint64_t now = atomic_load_explicit(&heap->maintained_ms, memory_order_relaxed);
+	if (unlikely(heap->large_kept_told_ms <= now) && !options_purge_never())
+		heap_large_kept_announce(heap, now);
 }
 
-/* The newest spare page of class `cls`, else the newest spare page made
- * over for `cls`; NULL if there is none. For one-slice classes only. */
+/* A spare page of class `cls`, else one of another class made over for
+ * `cls`; NULL if there is none. For one-slice classes only. */
 static page_t *heap_spare_take(heap_t *heap, unsigned cls)
 {
-	uint32_t n = heap->spare_count;
-	if (n == 0)
-		return NULL;
-	uint32_t i = n;
-	while (i > 0 && heap->spare_pages[i - 1]->class_index != cls)
-		i--;
-	bool same_class = i > 0;
-	if (!same_class)
-		i = n;
-	page_t *page = heap->spare_pages[i - 1];
-	memmove(&heap->spare_pages[i - 1], &heap->spare_pages[i], (n - i) * sizeof(page_t *));
-	heap->spare_count = n - 1;
-	if (same_class) {
-		page->flags &= ~(uint32_t)PAGE_SPARE;
-	} else {
-		page_init(page, heap, cls, sizeclass_block_size(cls));
-		page_extend(page);
+	page_t *other = NULL;
+	unsigned other_slot = 0;
+	for (unsigned i = 0; i < HEAP_SPARE_PAGES; i++) {
+		page_t *page = atomic_load_explicit(&heap->spare_pages[i], memory_order_acquire);
+		if (page == NULL)
+			continue;
+		if (page->class_index != cls) {
+			other = page;
+			other_slot = i;
+			continue;
+		}
+		/* NULL if a thread giving back an idle heap took it meanwhile */
+		page = atomic_exchange_explicit(&heap->spare_pages[i], NULL, memory_order_acquire);
+		if (page) {
+			heap_spare_check(page);
+			page->flags &= ~(uint32_t)PAGE_SPARE;
+			return page;
+		}
 	}
+	if (other == NULL)
+		return NULL;
+	page_t *page = atomic_exchange_explicit(&heap->spare_pages[other_slot], NULL, memory_order_acquire);
+	if (page == NULL)
+		return NULL;
+	heap_spare_check(page);
+	page_init(page, heap, cls, sizeclass_block_size(cls));
+	page_extend(page);
 	return page;
 }
 
-/* Gives every spare page back to its segment; returns whether there was any. */
-static bool heap_spare_release(heap_t *heap)
+MALLARD_INTERNAL bool heap_spare_any(const heap_t *heap)
 {
-	uint32_t n = heap->spare_count;
-	for (uint32_t i = 0; i < n; i++)
-		segment_span_free(heap, heap->spare_pages[i]);
-	heap->spare_count = 0;
-	return n != 0;
+	for (unsigned i = 0; i < HEAP_SPARE_PAGES; i++)
+		if (atomic_load_explicit(&heap->spare_pages[i], memory_order_relaxed) != NULL)
+			return true;
+	return false;
+}
+
+MALLARD_INTERNAL bool heap_spare_release(heap_t *heap)
+{
+	bool released = false;
+	for (unsigned i = 0; i < HEAP_SPARE_PAGES; i++) {
+		if (atomic_load_explicit(&heap->spare_pages[i], memory_order_relaxed) == NULL)
+			continue;
+		page_t *page = atomic_exchange_explicit(&heap->spare_pages[i], NULL, memory_order_acquire);
+		if (page == NULL)
+			continue;
+		heap_spare_check(page);
+		segment_span_free(heap, page);
+		released = true;
+	}
+	return released;
 }
 
 /* A queued page whose last block was freed by its owner: a spare page (or,
@@ -361,10 +408,10 @@ MALLARD_COLD_LOCAL void heap_large_span_free(heap_t *heap, page_t *page)
 	segment_span_free(heap, page);
 }
 
-/* The background thread is told to look at this heap's kept spans a
- * sweep interval after `now`: if the owner has not run its maintenance by
- * then, it gives them back (background_pass), and while any are kept it
- * looks again when the owner could next have gone quiet. */
+/* The background thread is told to look at this heap's kept spans and
+ * spare pages a sweep interval after `now`: if the owner has not run its
+ * maintenance by then, it gives them back (background_pass), and while
+ * any are kept it looks again when the owner could next have gone quiet. */
 MALLARD_COLD_LOCAL void heap_large_kept_announce(heap_t *heap, uint64_t now)
 {
 	heap->large_kept_told_ms = now + heap_sweep_interval_ms();

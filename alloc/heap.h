@@ -67,6 +67,13 @@ MALLARD_INTERNAL bool heap_large_kept_any(const heap_t *heap);
  * each is taken by exchange); true if there was any. */
 MALLARD_INTERNAL bool heap_large_kept_release(heap_t *heap);
 
+/* Whether the heap keeps any spare page (any thread; a moment's view). */
+MALLARD_INTERNAL bool heap_spare_any(const heap_t *heap);
+
+/* Gives the heap's spare pages back to their segments (any thread: each
+ * is taken by exchange); true if there was any. */
+MALLARD_INTERNAL bool heap_spare_release(heap_t *heap);
+
 /* Grows large page `page` in place to hold `size` bytes, if it can. */
 MALLARD_INTERNAL bool heap_large_grow(heap_t *heap, page_t *page, size_t size);
 

@@ -209,10 +209,12 @@ typedef struct heap_s {
 	_Atomic(page_t *) large_kept[HEAP_LARGE_KEPT];
 	uint32_t large_kept_next;     /* the slot the next keep replaces when all are full */
 	uint64_t large_kept_told_ms;  /* the background thread was told to look then */
-	/* Emptied one-slice pages kept for the next new page, oldest first:
-	 * heap.c, "spare pages". Owner only. */
-	page_t *spare_pages[HEAP_SPARE_PAGES];
-	uint32_t spare_count;
+	/* Emptied one-slice pages kept for the next new page (heap.c, "spare
+	 * pages"): only the owner fills a slot; taken by exchange (owner or
+	 * not), so that a thread giving back an idle owner's memory takes them
+	 * too. */
+	_Atomic(page_t *) spare_pages[HEAP_SPARE_PAGES];
+	uint32_t spare_next;          /* the slot the next spare replaces when all are full */
 	/* Blocks of another heap's page this thread freed, chained (through
 	 * their first word) and not yet pushed to the page: heap.c, "remote
 	 * frees, a run at a time". Owner only. */

@@ -132,19 +132,35 @@ static void test_empty_pages_return_to_segment(void **state)
 	assert_true(segment_is_valid(seg));
 }
 
-/* Whether `page` is one of the heap's spare pages. */
-static bool is_spare(const page_t *page)
+/* The heap's spare pages into `out` (HEAP_SPARE_PAGES entries); how many. */
+static unsigned spare_pages(page_t **out)
 {
-	for (uint32_t i = 0; i < tls_heap->spare_count; i++)
-		if (tls_heap->spare_pages[i] == page)
+	unsigned n = 0;
+	for (unsigned i = 0; i < HEAP_SPARE_PAGES; i++) {
+		page_t *page = atomic_load(&tls_heap->spare_pages[i]);
+		if (page)
+			out[n++] = page;
+	}
+	return n;
+}
+
+static bool page_in(const page_t *page, page_t *const *set, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (set[i] == page)
 			return true;
 	return false;
 }
 
-/* Emptied one-slice pages stay with the heap as spare pages, the newest
+static void *release_spares(void *heap)
+{
+	return (void *)(uintptr_t)heap_spare_release(heap);
+}
+
+/* Emptied one-slice pages stay with the heap as spare pages, at most
  * HEAP_SPARE_PAGES of them, their slices still in use: the next pages of
  * their class are those pages (no span taken), another class's next page
- * is one of them made over, and the sweep gives them back. */
+ * is one of them made over, and any thread can give them back. */
 static void test_emptied_pages_become_spare(void **state)
 {
 	(void)state;
@@ -157,55 +173,63 @@ static void test_emptied_pages_become_spare(void **state)
 	page_t *last = unit_page_of(ptrs[n - 1]);
 	for (size_t i = 0; i < n; i++)
 		mallard_free(ptrs[i]);
-	assert_int_equal(tls_heap->spare_count, HEAP_SPARE_PAGES);
-	for (uint32_t i = 0; i < tls_heap->spare_count; i++) {
-		page_t *page = tls_heap->spare_pages[i];
-		segment_t *seg = segment_of(page);
-		assert_true(page->flags & PAGE_SPARE);
-		assert_int_equal(page->used, 0);
-		assert_false((seg->free_mask >> (page - seg->pages)) & 1); /* not back in its segment */
+	page_t *spare[HEAP_SPARE_PAGES];
+	assert_int_equal(spare_pages(spare), HEAP_SPARE_PAGES);
+	for (unsigned i = 0; i < HEAP_SPARE_PAGES; i++) {
+		segment_t *seg = segment_of(spare[i]);
+		assert_true(spare[i]->flags & PAGE_SPARE);
+		assert_int_equal(spare[i]->used, 0);
+		assert_false((seg->free_mask >> (spare[i] - seg->pages)) & 1); /* not back in its segment */
 		assert_true(segment_is_valid(seg));
 	}
-	assert_false(is_spare(last)); /* the page the class allocates from stays queued */
+	assert_false(page_in(last, spare, HEAP_SPARE_PAGES)); /* the page the class allocates from stays queued */
 
-	/* the same class takes its spare pages back, newest first */
-	page_t *newest = tls_heap->spare_pages[HEAP_SPARE_PAGES - 1];
-	for (size_t i = 0; i < per_page * 2; i++)
+	/* the same class takes its spare pages back */
+	for (size_t i = 0; i < per_page * 2; i++) {
 		assert_non_null(ptrs[i] = mallard_malloc(256));
-	bool took_newest = false;
-	for (size_t i = 0; i < per_page * 2; i++)
-		took_newest |= unit_page_of(ptrs[i]) == newest;
-	assert_true(took_newest);
-	assert_false(newest->flags & PAGE_SPARE);
-	assert_true(page_is_valid(newest));
-	assert_int_equal(tls_heap->spare_count, HEAP_SPARE_PAGES - 1);
+		page_t *page = unit_page_of(ptrs[i]);
+		assert_true(page == last || page_in(page, spare, HEAP_SPARE_PAGES));
+		assert_false(page->flags & PAGE_SPARE);
+		assert_true(page_is_valid(page));
+	}
+	page_t *left[HEAP_SPARE_PAGES];
+	unsigned n_left = spare_pages(left);
+	assert_true(n_left < HEAP_SPARE_PAGES && n_left > 0);
 
-	/* another one-slice class makes the newest spare page over */
-	page_t *next = tls_heap->spare_pages[tls_heap->spare_count - 1];
+	/* another one-slice class makes one of them over */
 	void *big[SLICE_SIZE / 1024 + 1];
 	bool made_over = false;
 	for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++) {
 		assert_non_null(big[i] = mallard_malloc(1024));
-		made_over |= unit_page_of(big[i]) == next;
+		page_t *page = unit_page_of(big[i]);
+		if (page_in(page, left, n_left)) {
+			made_over = true;
+			assert_int_equal(page->block_size, 1024);
+			assert_true(page_is_valid(page));
+		}
 	}
 	assert_true(made_over);
-	assert_int_equal(next->block_size, 1024);
-	assert_true(page_is_valid(next));
 	for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++)
 		mallard_free(big[i]);
 	for (size_t i = 0; i < per_page * 2; i++)
 		mallard_free(ptrs[i]);
 
-	/* the sweep gives every spare page back */
-	assert_true(tls_heap->spare_count > 0);
-	page_t *spare = tls_heap->spare_pages[0];
-	segment_t *seg = segment_of(spare);
-	unsigned slice = (unsigned)(spare - seg->pages);
-	heap_free_empty_pages(tls_heap);
-	assert_int_equal(tls_heap->spare_count, 0);
-	assert_true((seg->free_mask >> slice) & 1);
-	assert_true(seg->pages[slice].flags & PAGE_FREE);
-	assert_true(segment_is_valid(seg));
+	/* another thread (the background thread, for a quiet owner) gives
+	 * them all back to their segments */
+	n_left = spare_pages(left);
+	assert_true(n_left > 0);
+	pthread_t t;
+	void *released;
+	assert_int_equal(pthread_create(&t, NULL, release_spares, tls_heap), 0);
+	assert_int_equal(pthread_join(t, &released), 0);
+	assert_true(released != NULL);
+	assert_false(heap_spare_any(tls_heap));
+	for (unsigned i = 0; i < n_left; i++) {
+		segment_t *seg = segment_of(left[i]);
+		assert_true((seg->free_mask >> (left[i] - seg->pages)) & 1);
+		assert_true(left[i]->flags & PAGE_FREE);
+		assert_true(segment_is_valid(seg));
+	}
 }
 
 /* A second free of a block whose page went spare is reported. */
