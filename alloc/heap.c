@@ -132,6 +132,37 @@ static void heap_page_unfloat(heap_t *heap, page_t *page)
 		heap_queue_push(heap, page, false);
 }
 
+/* ---- slots of pages kept for reuse ----
+ *
+ * Kept large spans and spare pages wait in slots that only the owner
+ * fills and any thread may empty (by exchange, to give an idle owner's
+ * memory back). */
+
+/* Puts `page` in the first empty slot of slots[0..n), else in slot
+ * (*next)++ % n; returns the page that slot held (NULL if none). Owner
+ * only: a slot seen empty stays empty. */
+static page_t *heap_slot_fill(_Atomic(page_t *) *slots, unsigned n, uint32_t *next, page_t *page)
+{
+	unsigned slot = 0;
+	while (slot < n && atomic_load_explicit(&slots[slot], memory_order_relaxed) != NULL)
+		slot++;
+	if (slot < n) {
+		atomic_store_explicit(&slots[slot], page, memory_order_release);
+		return NULL;
+	}
+	slot = (*next)++ % n;
+	return atomic_exchange_explicit(&slots[slot], page, memory_order_acq_rel);
+}
+
+/* Empties a slot; returns the page it held (NULL if none, or if another
+ * thread emptied it first). Any thread. */
+static page_t *heap_slot_empty(_Atomic(page_t *) *slot)
+{
+	if (atomic_load_explicit(slot, memory_order_relaxed) == NULL)
+		return NULL;
+	return atomic_exchange_explicit(slot, NULL, memory_order_acquire);
+}
+
 /* ---- spare pages ----
  *
  * An emptied one-slice page leaves its queue for one of the heap's
@@ -164,19 +195,10 @@ static void heap_spare_check(page_t *page)
 static void heap_spare_put(heap_t *heap, page_t *page)
 {
 	page->flags |= PAGE_SPARE;
-	unsigned slot = 0;
-	/* only the owner fills slots: one seen empty stays empty */
-	while (slot < HEAP_SPARE_PAGES && atomic_load_explicit(&heap->spare_pages[slot], memory_order_relaxed) != NULL)
-		slot++;
-	if (slot < HEAP_SPARE_PAGES) {
-		atomic_store_explicit(&heap->spare_pages[slot], page, memory_order_release);
-	} else {
-		slot = heap->spare_next++ % HEAP_SPARE_PAGES;
-		page_t *out = atomic_exchange_explicit(&heap->spare_pages[slot], page, memory_order_acq_rel);
-		if (out) {
-			heap_spare_check(out);
-			segment_span_free(heap, out);
-		}
+	page_t *out = heap_slot_fill(heap->spare_pages, HEAP_SPARE_PAGES, &heap->spare_next, page);
+	if (out) {
+		heap_spare_check(out);
+		segment_span_free(heap, out);
 	}
 	uint64_t now = atomic_load_explicit(&heap->maintained_ms, memory_order_relaxed);
 	if (unlikely(heap->large_kept_told_ms <= now) && !options_purge_never())
@@ -229,9 +251,7 @@ MALLARD_INTERNAL bool heap_spare_release(heap_t *heap)
 {
 	bool released = false;
 	for (unsigned i = 0; i < HEAP_SPARE_PAGES; i++) {
-		if (atomic_load_explicit(&heap->spare_pages[i], memory_order_relaxed) == NULL)
-			continue;
-		page_t *page = atomic_exchange_explicit(&heap->spare_pages[i], NULL, memory_order_acquire);
+		page_t *page = heap_slot_empty(&heap->spare_pages[i]);
 		if (page == NULL)
 			continue;
 		heap_spare_check(page);
@@ -435,18 +455,9 @@ MALLARD_HOT void heap_large_keep(heap_t *heap, page_t *page)
 	page->seen_empty = 0;
 	page->flags = PAGE_LARGE;
 	atomic_store_explicit(&page->xthread_free, 0, memory_order_relaxed);
-	unsigned slot = 0;
-	/* only the owner fills slots: one seen empty stays empty */
-	while (slot < HEAP_LARGE_KEPT && atomic_load_explicit(&heap->large_kept[slot], memory_order_relaxed) != NULL)
-		slot++;
-	if (slot < HEAP_LARGE_KEPT) {
-		atomic_store_explicit(&heap->large_kept[slot], page, memory_order_release);
-	} else {
-		slot = heap->large_kept_next++ % HEAP_LARGE_KEPT;
-		page_t *out = atomic_exchange_explicit(&heap->large_kept[slot], page, memory_order_acq_rel);
-		if (out)
-			heap_large_span_free(heap, out);
-	}
+	page_t *out = heap_slot_fill(heap->large_kept, HEAP_LARGE_KEPT, &heap->large_kept_next, page);
+	if (out)
+		heap_large_span_free(heap, out);
 	/* the background thread gives them back if the owner goes quiet: told
 	 * at most once a sweep interval (its pass looks again by itself while
 	 * spans are kept) */
@@ -499,9 +510,7 @@ static bool heap_large_kept_give_back(heap_t *heap, bool all)
 {
 	bool released = false;
 	for (unsigned i = 0; i < HEAP_LARGE_KEPT; i++) {
-		if (atomic_load_explicit(&heap->large_kept[i], memory_order_relaxed) == NULL)
-			continue;
-		page_t *page = atomic_exchange_explicit(&heap->large_kept[i], NULL, memory_order_acquire);
+		page_t *page = heap_slot_empty(&heap->large_kept[i]);
 		if (page == NULL)
 			continue;
 		if (all || page->seen_empty) {
