@@ -163,6 +163,26 @@ static page_t *heap_slot_empty(_Atomic(page_t *) *slot)
 	return atomic_exchange_explicit(slot, NULL, memory_order_acquire);
 }
 
+/* The background thread is told to look at this heap's kept spans and
+ * spare pages a sweep interval after `now`: if the owner has not run its
+ * maintenance by then, it gives them back (background_pass), and while
+ * any are kept it looks again when the owner could next have gone quiet. */
+MALLARD_COLD_LOCAL void heap_kept_announce(heap_t *heap, uint64_t now)
+{
+	heap->kept_told_ms = now + heap_sweep_interval_ms();
+	background_due(heap->kept_told_ms);
+}
+
+/* After a slot is filled: the background thread gives kept pages back if
+ * the owner goes quiet, told at most once a sweep interval (its pass looks
+ * again by itself while any are kept). */
+static inline __attribute__((always_inline)) void heap_kept_tell(heap_t *heap)
+{
+	uint64_t now = atomic_load_explicit(&heap->maintained_ms, memory_order_relaxed);
+	if (unlikely(heap->kept_told_ms <= now) && !options_purge_never())
+		heap_kept_announce(heap, now);
+}
+
 /* ---- spare pages ----
  *
  * An emptied one-slice page leaves its queue for one of the heap's
@@ -182,8 +202,6 @@ static page_t *heap_slot_empty(_Atomic(page_t *) *slot)
  * free: it has no live block) to the slow path, which reports it; a remote
  * one is reported when the page leaves its slot. */
 
-MALLARD_COLD_LOCAL void heap_large_kept_announce(heap_t *heap, uint64_t now);
-
 /* A spare page leaves its slot: a remote free that landed on it meanwhile
  * was a second free of one of its blocks. */
 static void heap_spare_check(page_t *page)
@@ -200,9 +218,7 @@ static void heap_spare_put(heap_t *heap, page_t *page)
 		heap_spare_check(out);
 		segment_span_free(heap, out);
 	}
-	uint64_t now = atomic_load_explicit(&heap->maintained_ms, memory_order_relaxed);
-	if (unlikely(heap->large_kept_told_ms <= now) && !options_purge_never())
-		heap_large_kept_announce(heap, now);
+	heap_kept_tell(heap);
 }
 
 /* A spare page of class `cls`, else one of another class made over for
@@ -428,16 +444,6 @@ MALLARD_COLD_LOCAL void heap_large_span_free(heap_t *heap, page_t *page)
 	segment_span_free(heap, page);
 }
 
-/* The background thread is told to look at this heap's kept spans and
- * spare pages a sweep interval after `now`: if the owner has not run its
- * maintenance by then, it gives them back (background_pass), and while
- * any are kept it looks again when the owner could next have gone quiet. */
-MALLARD_COLD_LOCAL void heap_large_kept_announce(heap_t *heap, uint64_t now)
-{
-	heap->large_kept_told_ms = now + heap_sweep_interval_ms();
-	background_due(heap->large_kept_told_ms);
-}
-
 /* Keeps the span of large page `page`, whose block its owner frees. No
  * remote free can be pending on it (its one block is being freed here),
  * so xthread_free is cleared with a plain store: a remote free of the
@@ -458,12 +464,7 @@ MALLARD_HOT void heap_large_keep(heap_t *heap, page_t *page)
 	page_t *out = heap_slot_fill(heap->large_kept, HEAP_LARGE_KEPT, &heap->large_kept_next, page);
 	if (out)
 		heap_large_span_free(heap, out);
-	/* the background thread gives them back if the owner goes quiet: told
-	 * at most once a sweep interval (its pass looks again by itself while
-	 * spans are kept) */
-	uint64_t now = atomic_load_explicit(&heap->maintained_ms, memory_order_relaxed);
-	if (unlikely(heap->large_kept_told_ms <= now) && !options_purge_never())
-		heap_large_kept_announce(heap, now);
+	heap_kept_tell(heap);
 }
 
 /* The first kept span of `slices` slices to at most

@@ -208,7 +208,7 @@ typedef struct heap_s {
 	 * giving back an idle owner's memory takes them too. */
 	_Atomic(page_t *) large_kept[HEAP_LARGE_KEPT];
 	uint32_t large_kept_next;     /* the slot the next keep replaces when all are full */
-	uint64_t large_kept_told_ms;  /* the background thread was told to look then */
+	uint64_t kept_told_ms;        /* the background thread was told to look at the kept pages then */
 	/* Emptied one-slice pages kept for the next new page (heap.c, "spare
 	 * pages"): only the owner fills a slot; taken by exchange (owner or
 	 * not), so that a thread giving back an idle owner's memory takes them
