@@ -20,7 +20,8 @@ static int setup(void **state)
 	(void)state;
 	process_ensure_init();
 	options.purge_delay_ms = 3600000;
-	options.background = false;
+	assert_false(background_running());
+	unit_background_off();
 	return 0;
 }
 

@@ -14,14 +14,9 @@ static int setup(void **state)
 {
 	(void)state;
 	process_ensure_init();
-	/* No background thread, as MALLARD_BACKGROUND=0 leaves it at init
-	 * (background_init): the spare-page test checks what the owner keeps,
-	 * which the thread gives back once the owner looks quiet for a sweep
-	 * interval, as a stalled test on a loaded machine could. */
+	/* the spare-page test checks what the owner keeps */
 	assert_false(background_running());
-	options.background = false;
-	atomic_store(&bg_state, BG_OFF);
-	atomic_store(&bg_earliest, 0);
+	unit_background_off();
 	return 0;
 }
 

@@ -25,4 +25,16 @@ static inline page_t *unit_page_of(const void *p)
 	return page;
 }
 
+/* No background thread from here on, as MALLARD_BACKGROUND=0 leaves it at
+ * init (background_init); setting the option after init does not stop it.
+ * For tests that check what the owner's own paths give back: the thread
+ * gives back what a quiet owner keeps, and a test stalled on a loaded
+ * machine looks quiet. Call before the heap makes its second segment. */
+static inline void unit_background_off(void)
+{
+	options.background = false;
+	atomic_store(&bg_state, BG_OFF);
+	atomic_store(&bg_earliest, 0);
+}
+
 #endif
