@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # bench/purge-selftest.sh - bench/purge's modes and bench/purge-compare's
 # command line and report work; times nothing, asserts no verdict. TAP.
 #
@@ -14,18 +14,15 @@
 #   well-formed chart, the copies of --copy-to.
 #
 # Environment (set by 'make check'): top_srcdir, top_builddir, MALLARD_LIB,
-# MALLARD_HOST_BITS. Needs python3 (/usr/bin/python3, else on PATH) for
+# MALLARD_HOST_BITS. Needs python3 (bench_python, bench/lib.sh) for
 # the report: those tests SKIP without it.
 
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-$(pwd)}
 bits=${MALLARD_HOST_BITS:-64}
 
-if [ -x /usr/bin/python3 ]; then
-	py=/usr/bin/python3
-else
-	py=$(command -v python3 || true)
-fi
+. "$top_srcdir/bench/lib.sh"
+py=$(bench_python || true)
 purge=$top_builddir/bench/purge
 compare=$top_srcdir/bench/purge-compare
 

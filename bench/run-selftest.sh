@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # bench/run-selftest.sh - bench/run works end to end; times nothing. TAP.
 #
 # - bench/runner/check_units.py: median, geometric mean, ratios, the per-group
@@ -12,18 +12,15 @@
 #   charts parse as XML; summary.md is there; --report writes it again.
 #
 # Environment (set by 'make check'): top_srcdir, top_builddir,
-# MALLARD_HOST_BITS. Needs python3 (/usr/bin/python3, else on PATH): SKIP
+# MALLARD_HOST_BITS. Needs python3 (bench_python, bench/lib.sh): SKIP
 # without it.
 
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-$(pwd)}
 bits=${MALLARD_HOST_BITS:-64}
 
-if [ -x /usr/bin/python3 ]; then
-	py=/usr/bin/python3
-else
-	py=$(command -v python3) || { echo "1..0 # SKIP python3 not found"; exit 0; }
-fi
+. "$top_srcdir/bench/lib.sh"
+py=$(bench_python) || { echo "1..0 # SKIP python3 not found"; exit 0; }
 run="$top_srcdir/bench/run"
 m32=
 [ "$bits" = 32 ] && m32=--m32

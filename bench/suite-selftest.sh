@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # bench/suite-selftest.sh - bench/suite works end to end on a stand-in for
 # mimalloc-bench; times nothing. TAP.
 #
@@ -19,11 +19,8 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-$(pwd)}
 bits=${MALLARD_HOST_BITS:-64}
 
-if [ -x /usr/bin/python3 ]; then
-	py=/usr/bin/python3
-else
-	py=$(command -v python3) || { echo "1..0 # SKIP python3 not found"; exit 0; }
-fi
+. "$top_srcdir/bench/lib.sh"
+py=$(bench_python) || { echo "1..0 # SKIP python3 not found"; exit 0; }
 command -v g++ >/dev/null || { echo "1..0 # SKIP g++ not found"; exit 0; }
 suite="$top_srcdir/bench/suite"
 m32=
