@@ -165,6 +165,15 @@ static page_t *heap_slot_empty(_Atomic(page_t *) *slot)
 	return atomic_exchange_explicit(slot, NULL, memory_order_acquire);
 }
 
+/* Whether any of slots[0..n) holds a page (any thread; a moment's view). */
+static bool heap_slot_any(_Atomic(page_t *) const *slots, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (atomic_load_explicit(&slots[i], memory_order_relaxed) != NULL)
+			return true;
+	return false;
+}
+
 /* The background thread is told to look at this heap's kept spans and
  * spare pages a sweep interval after `now`: if the owner has not run its
  * maintenance by then, it gives them back (background_pass), and while
@@ -259,10 +268,7 @@ static page_t *heap_spare_take(heap_t *heap, unsigned cls)
 
 MALLARD_INTERNAL bool heap_spare_any(const heap_t *heap)
 {
-	for (unsigned i = 0; i < HEAP_SPARE_PAGES; i++)
-		if (atomic_load_explicit(&heap->spare_pages[i], memory_order_relaxed) != NULL)
-			return true;
-	return false;
+	return heap_slot_any(heap->spare_pages, HEAP_SPARE_PAGES);
 }
 
 MALLARD_INTERNAL bool heap_spare_release(heap_t *heap)
@@ -499,10 +505,7 @@ MALLARD_HOT void *heap_large_take_kept(heap_t *heap, size_t size)
 
 MALLARD_INTERNAL bool heap_large_kept_any(const heap_t *heap)
 {
-	for (unsigned i = 0; i < HEAP_LARGE_KEPT; i++)
-		if (atomic_load_explicit(&heap->large_kept[i], memory_order_relaxed) != NULL)
-			return true;
-	return false;
+	return heap_slot_any(heap->large_kept, HEAP_LARGE_KEPT);
 }
 
 /* Gives kept spans back to their segments: all of them (any thread may),
