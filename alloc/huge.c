@@ -25,8 +25,10 @@
  * many MiB replaced one by one) reuses a mapping instead of faulting a
  * fresh one in page by page, which costs far more than the program's own
  * writes to it (a page fault and the kernel's zeroing per 4 KiB, and the
- * unmapping). Guarded by huge_cache_lock; out of the segment map while
- * cached, so a stale pointer into one is reported, not freed. Unmapped
+ * unmapping). Freed mappings side by side merge into one, so the cache
+ * coalesces as a free list does (huge_cache_merge). Guarded by
+ * huge_cache_lock; out of the segment map while cached, so a stale
+ * pointer into one is reported, not freed. Unmapped
  * when due (heap maintenance or the background thread), when pushed out
  * by newer ones, and by malloc_trim. */
 #define HUGE_CACHE_SLOTS 16
@@ -55,6 +57,49 @@ static segment_t *huge_cache_remove(unsigned i)
 	huge_cache_bytes -= seg->map_size;
 	atomic_fetch_sub_explicit(&huge_cache_count, 1, memory_order_relaxed);
 	atomic_fetch_sub_explicit(&stat_huge_cached, seg->map_size, memory_order_relaxed);
+	return seg;
+}
+
+/* Absorbs into seg the cached mappings next to it, while the whole stays
+ * within `limit` bytes: freed neighbours become one mapping, as a free
+ * list coalesces, so a later block bigger than any of them is cut from it
+ * in place (no system call) instead of gathered by moving pages (one
+ * mremap per part). Neighbours are mappings whose lower one ends within
+ * the segment below the upper one's start; the gap between them (a
+ * mapping is a whole number of pages, its start a segment boundary) is
+ * filled by growing the lower one in place, and if that fails (something
+ * else is mapped there) they stay apart. The merged mapping keeps the
+ * earliest due time of its parts, and its parts may stay separate kernel
+ * mappings, which munmap and madvise cross but a move may not
+ * (huge_part_move). Under the lock; returns the merged mapping, whose
+ * header is that of its lowest part. */
+static segment_t *huge_cache_merge(segment_t *seg, uint64_t *due, size_t limit)
+{
+	for (bool merged = true; merged;) {
+		merged = false;
+		for (unsigned i = 0; i < HUGE_CACHE_SLOTS; i++) {
+			segment_t *c = huge_cache[i].seg;
+			if (c == NULL)
+				continue;
+			bool c_low = (uintptr_t)c < (uintptr_t)seg;
+			segment_t *low = c_low ? c : seg, *high = c_low ? seg : c;
+			uintptr_t end = (uintptr_t)low + low->map_size;
+			size_t total = (size_t)((uintptr_t)high - (uintptr_t)low) + high->map_size;
+			if (((end + SEGMENT_MASK) & ~(uintptr_t)SEGMENT_MASK) != (uintptr_t)high || total > limit)
+				continue;
+			/* the grown part takes the lower mapping's advice (no THP) */
+			if (end != (uintptr_t)high &&
+			    os_grow_in_place(low, low->map_size, (size_t)((uintptr_t)high - (uintptr_t)low)) != 0)
+				continue;
+			if (huge_cache[i].due_ms < *due)
+				*due = huge_cache[i].due_ms;
+			huge_cache_remove(i);
+			low->huge_usable += total - low->map_size;
+			low->map_size = total;
+			seg = low;
+			merged = true;
+		}
+	}
 	return seg;
 }
 
@@ -104,6 +149,7 @@ static unsigned huge_cache_put(segment_t *seg, segment_t *out[HUGE_CACHE_SLOTS +
 	}
 	unsigned n = 0;
 	pthread_mutex_lock(&huge_cache_lock);
+	seg = huge_cache_merge(seg, &due, limit);
 	for (;;) {
 		unsigned slot = huge_cache_free_slot();
 		if (slot < HUGE_CACHE_SLOTS && huge_cache_bytes + seg->map_size <= limit) {
@@ -147,6 +193,7 @@ static size_t huge_offset(const segment_t *seg)
 static void huge_cache_put_back(segment_t *seg, uint64_t due)
 {
 	pthread_mutex_lock(&huge_cache_lock);
+	seg = huge_cache_merge(seg, &due, SIZE_MAX);
 	unsigned slot = huge_cache_free_slot();
 	if (slot < HUGE_CACHE_SLOTS) {
 		huge_cache_insert(slot, seg, due);
@@ -165,27 +212,29 @@ typedef struct {
 /* Moves the first `len` bytes of the pages of cached mapping `part` (out
  * of the cache) to `to`: all of it, or its last `len` bytes, the rest
  * going back to the cache (or unmapped, under HUGE_REMAINDER_MIN).
- * Returns 0 or an errno value; the part is then unmapped. */
-static int huge_part_move(huge_part_t part, size_t len, uint8_t *to)
+ * Returns whether the pages moved; if not, the part goes back to the
+ * cache as it was. A move fails where the bytes span more than one kernel
+ * mapping (a merged part, see huge_cache_merge) and the kernel cannot move
+ * several at once (Linux before 6.17). */
+static bool huge_part_move(huge_part_t part, size_t len, uint8_t *to)
 {
 	segment_t *seg = part.seg;
 	size_t keep = seg->map_size - len;
-	int err = os_move_to((uint8_t *)seg + keep, len, to);
-	if (err != 0) {
-		os_unmap(seg, seg->map_size);
-		return err;
+	if (os_move_to((uint8_t *)seg + keep, len, to) != 0) {
+		huge_cache_put_back(seg, part.due_ms);
+		return false;
 	}
 	if (keep == 0)
-		return 0;
+		return true;
 	if (!huge_remainder_kept(keep, huge_offset(seg))) {
 		os_unmap(seg, keep);
-		return 0;
+		return true;
 	}
 	size_t offset = huge_offset(seg);
 	seg->map_size = keep;
 	seg->huge_usable = keep - offset;
 	huge_cache_put_back(seg, part.due_ms);
-	return 0;
+	return true;
 }
 
 /* Writes a huge segment's header at the start of mapped pages that hold
@@ -235,9 +284,10 @@ static void huge_cut_in_place(huge_part_t part, size_t keep)
  *      move, the pages do not), its first part staying in the cache;
  *   3. the biggest ones, their pages moved end to end into a fresh
  *      aligned range until they fill it; the rest of the range, if any,
- *      is fresh zeroed memory.
+ *      is fresh zeroed memory, as is the share of a part the kernel
+ *      would not move (it goes back to the cache).
  * Returns the block, in the segment map; NULL if the cache is empty (or
- * the OS refused: what was taken out is then unmapped). *zero_from gets
+ * the OS refused a fresh range: what was taken out goes back). *zero_from gets
  * the address from which the block is fresh zeroed memory (its end if
  * none is). */
 static uint8_t *huge_cache_take(size_t map_size, size_t offset, uint8_t **zero_from)
@@ -304,23 +354,16 @@ static uint8_t *huge_cache_take(size_t map_size, size_t offset, uint8_t **zero_f
 		}
 		if (!options.thp)
 			os_no_huge_pages(target, map_size);
+		/* the parts that move lie end to end from the target's start */
 		uint8_t *to = target, *end = to + map_size;
-		int err = 0;
 		for (unsigned i = 0; i < n; i++) {
 			size_t len = parts[i].seg->map_size;
 			if (len > (size_t)(end - to))
 				len = (size_t)(end - to);
-			if (err != 0 || len == 0) {
+			if (len == 0)
 				huge_cache_put_back(parts[i].seg, parts[i].due_ms);
-				continue;
-			}
-			err = huge_part_move(parts[i], len, to);
-			if (err == 0)
+			else if (huge_part_move(parts[i], len, to))
 				to += len;
-		}
-		if (err != 0) {
-			os_unmap(target, map_size);
-			return NULL;
 		}
 		/* a header of its own: the moved pages hold whatever they held */
 		seg = target;

@@ -6,13 +6,38 @@
  * slices while freed ones wait out the purge delay (or a block grows in
  * place over fresh ones), it purges as many of those first. And a huge
  * block is cut in place from a bigger cached mapping before anything is
- * mapped afresh.
+ * mapped afresh; freed huge mappings side by side merge in the cache; and
+ * cached mappings whose pages the kernel will not move stay cached.
  *
  * The purge delay is an hour here, so nothing in these tests is given back
  * because it fell due: only the growth rules can do it. Each test starts
  * from a trimmed heap (no dirty slice, no kept span, no cached mapping).
  */
 #include "tests/unit/unit.h"
+
+#include <sys/syscall.h>
+
+/* The kernel's mremap, or a refusal of every move (MREMAP_FIXED) while
+ * refuse_moves is set: what a kernel does that cannot move a range made
+ * of several mappings (Linux before 6.17). The allocator's sources are
+ * part of this program (unit.h), so their calls come here. */
+static bool refuse_moves;
+
+void *mremap(void *old_address, size_t old_size, size_t new_size, int flags, ...)
+{
+	void *new_address = NULL;
+	if (flags & MREMAP_FIXED) {
+		va_list ap;
+		va_start(ap, flags);
+		new_address = va_arg(ap, void *);
+		va_end(ap);
+		if (refuse_moves) {
+			errno = EFAULT;
+			return MAP_FAILED;
+		}
+	}
+	return (void *)syscall(SYS_mremap, old_address, old_size, new_size, flags, new_address);
+}
 
 
 static int setup(void **state)
@@ -118,6 +143,18 @@ static void test_huge_cache_shed_before_growth(void **state)
 	mallard_free(small);
 }
 
+/* A huge block of `size` bytes, written whole and freed: where it was
+ * (its mapping now the one in the cache). */
+static uint8_t *huge_freed(size_t size)
+{
+	uint8_t *block = mallard_malloc(size);
+	assert_non_null(block);
+	memset(block, 1, size);
+	mallard_free(block);
+	assert_int_equal(atomic_load(&huge_cache_count), 1);
+	return block;
+}
+
 /* A freed huge mapping much bigger than the next huge block is cut in
  * place: the block starts where the freed one did, and the rest, from the
  * next segment boundary, waits in the cache as a mapping of its own, which
@@ -126,12 +163,7 @@ static void test_huge_cut_in_place(void **state)
 {
 	(void)state;
 	size_t seg = SEGMENT_SIZE;
-	size_t a_size = 3 * seg + seg / 2;
-	uint8_t *a = mallard_malloc(a_size);
-	assert_non_null(a);
-	memset(a, 1, a_size);
-	mallard_free(a);
-	assert_int_equal(atomic_load(&huge_cache_count), 1);
+	uint8_t *a = huge_freed(3 * seg + seg / 2);
 
 	/* needs 2 segments: too small to take a whole, big enough to cut */
 	uint8_t *b = mallard_malloc(seg + seg * 7 / 8);
@@ -150,6 +182,119 @@ static void test_huge_cut_in_place(void **state)
 	assert_int_equal(c[0], 0); /* the two blocks do not overlap */
 	mallard_free(b);
 	mallard_free(c);
+}
+
+/* The cached huge mapping that starts at `base`, or NULL. */
+static segment_t *huge_cached_at(const void *base)
+{
+	segment_t *found = NULL;
+	pthread_mutex_lock(&huge_cache_lock);
+	for (unsigned i = 0; i < HUGE_CACHE_SLOTS; i++)
+		if (huge_cache[i].seg == base)
+			found = huge_cache[i].seg;
+	pthread_mutex_unlock(&huge_cache_lock);
+	return found;
+}
+
+/* A huge block cut from a cached mapping, freed, merges with the rest of
+ * that mapping again: one mapping in the cache, the size it had, which a
+ * block of the first size then takes whole. */
+static void test_huge_freed_neighbours_merge(void **state)
+{
+	(void)state;
+	size_t seg = SEGMENT_SIZE;
+	size_t a_size = 3 * seg + seg / 2;
+	uint8_t *a = huge_freed(a_size);
+	segment_t *mapping = segment_of(a);
+	size_t map_size = mapping->map_size;
+
+	uint8_t *b = mallard_malloc(seg + seg * 7 / 8); /* cut in place, as above */
+	assert_ptr_equal(b, a);
+	assert_int_equal(atomic_load(&huge_cache_count), 1);
+	mallard_free(b);
+	assert_int_equal(atomic_load(&huge_cache_count), 1);
+	segment_t *merged = huge_cached_at(mapping);
+	assert_non_null(merged);
+	assert_int_equal(merged->map_size, map_size);
+
+	uint8_t *c = mallard_malloc(a_size);
+	assert_ptr_equal(c, a);
+	assert_int_equal(atomic_load(&huge_cache_count), 0);
+	mallard_free(c);
+}
+
+/* Two freed huge mappings, the lower ending short of the segment where the
+ * upper starts, merge over the gap: the lower one grows into it, and one
+ * block spans all three, written end to end. Where the kernel did not
+ * place the second block right below the first (the 64-bit placement
+ * does), there is nothing to test. */
+static void test_huge_freed_neighbours_merge_over_gap(void **state)
+{
+	(void)state;
+	size_t size = SEGMENT_SIZE + SEGMENT_SIZE / 4;
+	uint8_t *upper = mallard_malloc(size);
+	uint8_t *lower = mallard_malloc(size);
+	assert_non_null(upper);
+	assert_non_null(lower);
+	segment_t *hi = segment_of(upper), *lo = segment_of(lower);
+	uintptr_t lo_end = (uintptr_t)lo + lo->map_size;
+	if (((lo_end + SEGMENT_MASK) & ~(uintptr_t)SEGMENT_MASK) != (uintptr_t)hi || lo_end == (uintptr_t)hi) {
+		mallard_free(lower);
+		mallard_free(upper);
+		skip();
+	}
+	size_t total = (size_t)((uintptr_t)hi - (uintptr_t)lo) + hi->map_size;
+	mallard_free(upper);
+	mallard_free(lower);
+	assert_int_equal(atomic_load(&huge_cache_count), 1);
+	segment_t *merged = huge_cached_at(lo);
+	assert_non_null(merged);
+	assert_int_equal(merged->map_size, total);
+
+	size_t want = total - (size_t)(lower - (uint8_t *)lo);
+	uint8_t *whole = mallard_malloc(want);
+	assert_ptr_equal(whole, lower);
+	assert_int_equal(atomic_load(&huge_cache_count), 0);
+	memset(whole, 3, want); /* the gap is mapped */
+	assert_int_equal(whole[want - 1], 3);
+	mallard_free(whole);
+}
+
+/* A huge block gathered from cached mappings whose pages the kernel will
+ * not move is fresh memory, and the mappings stay in the cache as they
+ * were (they are not lost, and not half moved). */
+static void test_huge_gather_move_refused(void **state)
+{
+	(void)state;
+	size_t seg = SEGMENT_SIZE;
+	size_t part = seg + seg / 5;
+	uint8_t *p = mallard_malloc(part);
+	uint8_t *spacer = mallard_malloc(seg);
+	uint8_t *r = mallard_malloc(part);
+	assert_non_null(p);
+	assert_non_null(spacer);
+	assert_non_null(r);
+	memset(p, 1, part);
+	memset(r, 1, part);
+	mallard_free(p);
+	mallard_free(r);
+	if (atomic_load(&huge_cache_count) != 2) { /* the kernel placed them side by side */
+		mallard_free(spacer);
+		skip();
+	}
+
+	/* bigger than either, and than both taken whole: gathered */
+	size_t need = 2 * seg;
+	refuse_moves = true;
+	uint8_t *g = mallard_malloc(need);
+	refuse_moves = false;
+	assert_non_null(g);
+	assert_int_equal(atomic_load(&huge_cache_count), 2);
+	for (size_t i = 0; i < need; i += 4096)
+		assert_int_equal(g[i], 0); /* fresh: nothing moved in */
+	memset(g, 2, need);
+	mallard_free(g);
+	mallard_free(spacer);
 }
 
 enum { SEGS_MAX = 16 };
@@ -260,6 +405,9 @@ int main(void)
 		cmocka_unit_test_setup(test_empty_class_page_reused_before_growth, trim),
 		cmocka_unit_test_setup(test_huge_cache_shed_before_growth, trim),
 		cmocka_unit_test_setup(test_huge_cut_in_place, trim),
+		cmocka_unit_test_setup(test_huge_freed_neighbours_merge, trim),
+		cmocka_unit_test_setup(test_huge_freed_neighbours_merge_over_gap, trim),
+		cmocka_unit_test_setup(test_huge_gather_move_refused, trim),
 		cmocka_unit_test_setup(test_growth_purges_dirty_slices, trim),
 		cmocka_unit_test_setup(test_growth_in_place_purges_dirty_slices, trim),
 	};
