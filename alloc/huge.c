@@ -286,8 +286,11 @@ static void huge_cut_in_place(huge_part_t part, size_t keep)
  *      offset (huge_cut_in_place: no system call), else its last map_size
  *      bytes moved to a fresh aligned range (mremap: page table entries
  *      move, the pages do not), its first part staying in the cache;
- *   3. the biggest ones, their pages moved end to end into a fresh
- *      aligned range until they fill it; the rest of the range, if any,
+ *   3. the ones due first, their pages moved end to end into a fresh
+ *      aligned range until they fill it: the pages the cache would unmap
+ *      next serve the block instead of fresh ones faulted in (with the
+ *      biggest taken first instead, malloc-large's page faults were
+ *      147 k, not 119 k); the rest of the range, if any,
  *      is fresh zeroed memory, as is the share of a part the kernel
  *      would not move (it goes back to the cache).
  * Returns the block, in the segment map; NULL if the cache is empty (or
@@ -317,15 +320,11 @@ static uint8_t *huge_cache_take(size_t map_size, size_t offset, uint8_t **zero_f
 		parts[n++].seg = huge_cache_remove(pick);
 	} else {
 		for (size_t have = 0; have < map_size; n++) {
-			unsigned big = HUGE_CACHE_SLOTS;
-			for (unsigned i = 0; i < HUGE_CACHE_SLOTS; i++)
-				if (huge_cache[i].seg && (big == HUGE_CACHE_SLOTS ||
-							  huge_cache[i].seg->map_size > huge_cache[big].seg->map_size))
-					big = i;
-			if (big == HUGE_CACHE_SLOTS)
+			unsigned due_first = huge_cache_oldest();
+			if (due_first == HUGE_CACHE_SLOTS)
 				break;
-			parts[n].due_ms = huge_cache[big].due_ms;
-			parts[n].seg = huge_cache_remove(big);
+			parts[n].due_ms = huge_cache[due_first].due_ms;
+			parts[n].seg = huge_cache_remove(due_first);
 			have += parts[n].seg->map_size;
 		}
 	}

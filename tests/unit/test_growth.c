@@ -6,8 +6,9 @@
  * slices while freed ones wait out the purge delay (or a block grows in
  * place over fresh ones), it purges as many of those first. And a huge
  * block is cut in place from a bigger cached mapping before anything is
- * mapped afresh; freed huge mappings side by side merge in the cache; and
- * cached mappings whose pages the kernel will not move stay cached.
+ * mapped afresh; freed huge mappings side by side merge in the cache; a
+ * block gathered from several takes those due first; and cached mappings
+ * whose pages the kernel will not move stay cached.
  *
  * The purge delay is an hour here, so nothing in these tests is given back
  * because it fell due: only the growth rules can do it. Each test starts
@@ -297,6 +298,39 @@ static void test_huge_gather_move_refused(void **state)
 	mallard_free(spacer);
 }
 
+/* A huge block gathered from several cached mappings takes the one due
+ * first (freed first) before a bigger one: its pages are the next the
+ * cache would unmap. The block's front holds what that one held. */
+static void test_huge_gather_takes_due_first(void **state)
+{
+	(void)state;
+	size_t seg = SEGMENT_SIZE;
+	size_t first_size = seg + seg / 5, big_size = seg + seg * 3 / 5;
+	uint8_t *first = mallard_malloc(first_size);
+	uint8_t *spacer = mallard_malloc(seg);
+	uint8_t *big = mallard_malloc(big_size);
+	uint8_t *spacer2 = mallard_malloc(seg);
+	assert_non_null(first);
+	assert_non_null(spacer);
+	assert_non_null(big);
+	assert_non_null(spacer2);
+	memset(first, 'f', first_size);
+	memset(big, 'b', big_size);
+	mallard_free(first);
+	mallard_free(big);
+	assert_int_equal(atomic_load(&huge_cache_count), 2);
+
+	/* bigger than either, too small to cut the bigger one: gathered */
+	size_t need = 2 * seg + seg / 5;
+	uint8_t *g = mallard_malloc(need);
+	assert_non_null(g);
+	assert_int_equal(g[0], 'f');
+	assert_int_equal(g[first_size - 1], 'f');
+	mallard_free(g);
+	mallard_free(spacer);
+	mallard_free(spacer2);
+}
+
 enum { SEGS_MAX = 16 };
 
 /* `n` large blocks of two slices each, written whole. */
@@ -408,6 +442,7 @@ int main(void)
 		cmocka_unit_test_setup(test_huge_freed_neighbours_merge, trim),
 		cmocka_unit_test_setup(test_huge_freed_neighbours_merge_over_gap, trim),
 		cmocka_unit_test_setup(test_huge_gather_move_refused, trim),
+		cmocka_unit_test_setup(test_huge_gather_takes_due_first, trim),
 		cmocka_unit_test_setup(test_growth_purges_dirty_slices, trim),
 		cmocka_unit_test_setup(test_growth_in_place_purges_dirty_slices, trim),
 	};
