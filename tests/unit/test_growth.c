@@ -261,6 +261,31 @@ static void test_huge_freed_neighbours_merge_over_gap(void **state)
 	mallard_free(whole);
 }
 
+/* Two huge blocks of a_size and b_size bytes, filled with a_fill and
+ * b_fill and freed, with live blocks of a segment beside them (spacers[0]
+ * and [1]) so that they do not merge in the cache. False, the spacers
+ * freed, where the kernel placed them side by side all the same. */
+static bool huge_two_cached_apart(size_t a_size, int a_fill, size_t b_size, int b_fill, uint8_t *spacers[2])
+{
+	uint8_t *a = mallard_malloc(a_size);
+	spacers[0] = mallard_malloc(SEGMENT_SIZE);
+	uint8_t *b = mallard_malloc(b_size);
+	spacers[1] = mallard_malloc(SEGMENT_SIZE);
+	assert_non_null(a);
+	assert_non_null(spacers[0]);
+	assert_non_null(b);
+	assert_non_null(spacers[1]);
+	memset(a, a_fill, a_size);
+	memset(b, b_fill, b_size);
+	mallard_free(a);
+	mallard_free(b);
+	if (atomic_load(&huge_cache_count) == 2)
+		return true;
+	mallard_free(spacers[0]);
+	mallard_free(spacers[1]);
+	return false;
+}
+
 /* A huge block gathered from cached mappings whose pages the kernel will
  * not move is fresh memory, and the mappings stay in the cache as they
  * were (they are not lost, and not half moved). */
@@ -269,20 +294,9 @@ static void test_huge_gather_move_refused(void **state)
 	(void)state;
 	size_t seg = SEGMENT_SIZE;
 	size_t part = seg + seg / 5;
-	uint8_t *p = mallard_malloc(part);
-	uint8_t *spacer = mallard_malloc(seg);
-	uint8_t *r = mallard_malloc(part);
-	assert_non_null(p);
-	assert_non_null(spacer);
-	assert_non_null(r);
-	memset(p, 1, part);
-	memset(r, 1, part);
-	mallard_free(p);
-	mallard_free(r);
-	if (atomic_load(&huge_cache_count) != 2) { /* the kernel placed them side by side */
-		mallard_free(spacer);
+	uint8_t *spacers[2];
+	if (!huge_two_cached_apart(part, 1, part, 1, spacers))
 		skip();
-	}
 
 	/* bigger than either, and than both taken whole: gathered */
 	size_t need = 2 * seg;
@@ -295,7 +309,8 @@ static void test_huge_gather_move_refused(void **state)
 		assert_int_equal(g[i], 0); /* fresh: nothing moved in */
 	memset(g, 2, need);
 	mallard_free(g);
-	mallard_free(spacer);
+	mallard_free(spacers[0]);
+	mallard_free(spacers[1]);
 }
 
 /* A huge block gathered from several cached mappings takes the one due
@@ -306,23 +321,9 @@ static void test_huge_gather_takes_due_first(void **state)
 	(void)state;
 	size_t seg = SEGMENT_SIZE;
 	size_t first_size = seg + seg / 5, big_size = seg + seg * 3 / 5;
-	uint8_t *first = mallard_malloc(first_size);
-	uint8_t *spacer = mallard_malloc(seg);
-	uint8_t *big = mallard_malloc(big_size);
-	uint8_t *spacer2 = mallard_malloc(seg);
-	assert_non_null(first);
-	assert_non_null(spacer);
-	assert_non_null(big);
-	assert_non_null(spacer2);
-	memset(first, 'f', first_size);
-	memset(big, 'b', big_size);
-	mallard_free(first);
-	mallard_free(big);
-	if (atomic_load(&huge_cache_count) != 2) { /* the kernel placed them side by side */
-		mallard_free(spacer);
-		mallard_free(spacer2);
+	uint8_t *spacers[2];
+	if (!huge_two_cached_apart(first_size, 'f', big_size, 'b', spacers))
 		skip();
-	}
 
 	/* bigger than either, too small to cut the bigger one: gathered */
 	size_t need = 2 * seg + seg / 5;
@@ -331,8 +332,8 @@ static void test_huge_gather_takes_due_first(void **state)
 	assert_int_equal(g[0], 'f');
 	assert_int_equal(g[first_size - 1], 'f');
 	mallard_free(g);
-	mallard_free(spacer);
-	mallard_free(spacer2);
+	mallard_free(spacers[0]);
+	mallard_free(spacers[1]);
 }
 
 enum { SEGS_MAX = 16 };
