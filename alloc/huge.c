@@ -213,9 +213,9 @@ typedef struct {
 	uint64_t due_ms;
 } huge_part_t;
 
-/* Moves the first `len` bytes of the pages of cached mapping `part` (out
- * of the cache) to `to`: all of it, or its last `len` bytes, the rest
- * going back to the cache (or unmapped, under HUGE_REMAINDER_MIN).
+/* Moves the pages of cached mapping `part` (out of the cache) to `to`:
+ * all of them, or its last `len` bytes, the rest going back to the cache
+ * (or unmapped, under HUGE_REMAINDER_MIN).
  * Returns whether the pages moved; if not, the part goes back to the
  * cache as it was. A move fails where the bytes span more than one kernel
  * mapping (a merged part, see huge_cache_merge) and the kernel cannot move
