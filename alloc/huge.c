@@ -13,6 +13,7 @@
 #include "alloc/locate.h"
 #include "alloc/options.h"
 #include "alloc/os.h"
+#include "alloc/pieces.h"
 #include "alloc/purge.h"
 #include "alloc/segmap.h"
 
@@ -72,11 +73,12 @@ static segment_t *huge_cache_remove(unsigned i)
  * kernel mappings already (merged before), which mremap does not grow.
  * (Growing such a one from its last page instead, so that every
  * neighbour merges, measured worse on malloc-large's pattern: each gap is
- * fresh memory to fault in, 145 k page faults to 202 k.) The merged
- * mapping keeps the earliest due time of its parts, and its parts may
- * stay separate kernel mappings, which munmap and madvise cross but a
- * move may not (huge_part_move). Under the lock; returns the merged
- * mapping, whose header is that of its lowest part. */
+ * fresh memory to fault in, 145 k page faults to 202 k.) They stay apart
+ * too where the whole would be more than HUGE_PIECES_MAX kernel mappings.
+ * The merged mapping keeps the earliest due time of its parts, and its
+ * parts stay separate kernel mappings, which munmap and madvise cross but
+ * an old kernel's move does not (pieces.h). Under the lock; returns the
+ * merged mapping, whose header is that of its lowest part. */
 static segment_t *huge_cache_merge(segment_t *seg, uint64_t *due, size_t limit)
 {
 	for (bool merged = true; merged;) {
@@ -91,15 +93,23 @@ static segment_t *huge_cache_merge(segment_t *seg, uint64_t *due, size_t limit)
 			size_t total = (size_t)((uintptr_t)high - (uintptr_t)low) + high->map_size;
 			if (((end + SEGMENT_MASK) & ~(uintptr_t)SEGMENT_MASK) != (uintptr_t)high || total > limit)
 				continue;
-			/* the grown part takes the lower mapping's advice (no THP) */
-			if (end != (uintptr_t)high &&
-			    os_grow_in_place(low, low->map_size, (size_t)((uintptr_t)high - (uintptr_t)low)) != 0)
+			huge_pieces_t pieces = low->huge_pieces;
+			if (end != (uintptr_t)high) {
+				size_t grown = (size_t)((uintptr_t)high - (uintptr_t)low);
+				/* the grown part takes the lower mapping's advice (no THP) */
+				if (1 + high->huge_pieces.count > HUGE_PIECES_MAX ||
+				    os_grow_in_place(low, low->map_size, grown) != 0)
+					continue;
+				pieces_whole(&pieces, grown); /* it grew: one kernel mapping */
+			}
+			if (!pieces_append(&pieces, &high->huge_pieces, 0, high->map_size))
 				continue;
 			if (huge_cache[i].due_ms < *due)
 				*due = huge_cache[i].due_ms;
 			huge_cache_remove(i);
 			low->huge_usable += total - low->map_size;
 			low->map_size = total;
+			low->huge_pieces = pieces;
 			seg = low;
 			merged = true;
 		}
@@ -117,15 +127,26 @@ static void huge_cache_insert(unsigned i, segment_t *seg, uint64_t due)
 	atomic_fetch_add_explicit(&stat_huge_cached, seg->map_size, memory_order_relaxed);
 }
 
+/* The slot of the cached mapping due first among those of at most
+ * `pieces` kernel mappings, or HUGE_CACHE_SLOTS if there is none (under
+ * the lock). */
+static unsigned huge_cache_oldest_of(unsigned pieces)
+{
+	unsigned oldest = HUGE_CACHE_SLOTS;
+	for (unsigned i = 0; i < HUGE_CACHE_SLOTS; i++) {
+		segment_t *c = huge_cache[i].seg;
+		if (c && c->huge_pieces.count <= pieces &&
+		    (oldest == HUGE_CACHE_SLOTS || huge_cache[i].due_ms < huge_cache[oldest].due_ms))
+			oldest = i;
+	}
+	return oldest;
+}
+
 /* The slot of the cached mapping due first, or HUGE_CACHE_SLOTS if the
  * cache is empty (under the lock). */
 static unsigned huge_cache_oldest(void)
 {
-	unsigned oldest = HUGE_CACHE_SLOTS;
-	for (unsigned i = 0; i < HUGE_CACHE_SLOTS; i++)
-		if (huge_cache[i].seg && (oldest == HUGE_CACHE_SLOTS || huge_cache[i].due_ms < huge_cache[oldest].due_ms))
-			oldest = i;
-	return oldest;
+	return huge_cache_oldest_of(HUGE_PIECES_MAX);
 }
 
 /* An empty slot, or HUGE_CACHE_SLOTS if all are in use (under the lock). */
@@ -215,41 +236,50 @@ typedef struct {
 
 /* Moves the pages of cached mapping `part` (out of the cache) to `to`:
  * all of them, or its last `len` bytes, the rest going back to the cache
- * (or unmapped, under HUGE_REMAINDER_MIN).
- * Returns whether the pages moved; if not, the part goes back to the
- * cache as it was. A move fails where the bytes span more than one kernel
- * mapping (a merged part, see huge_cache_merge) and the kernel cannot move
- * several at once (Linux before 6.17). */
-static bool huge_part_move(huge_part_t part, size_t len, uint8_t *to)
+ * (or unmapped, under HUGE_REMAINDER_MIN), and appends the kernel
+ * mappings they came in to `into`, the pieces of the mapping moved to.
+ * Returns how many bytes moved: len, or none (the part goes back to the
+ * cache as it was), or, where a move of one piece failed after others,
+ * those before it (the bytes after them are unmapped: the block gets
+ * fresh memory there). */
+static size_t huge_part_move(huge_part_t part, size_t len, uint8_t *to, huge_pieces_t *into)
 {
 	segment_t *seg = part.seg;
-	size_t keep = seg->map_size - len;
-	if (os_move_to((uint8_t *)seg + keep, len, to) != 0) {
+	size_t map_size = seg->map_size, keep = map_size - len;
+	huge_pieces_t pieces = seg->huge_pieces; /* the header moves too if keep is 0 */
+	size_t moved = pieces_move((uint8_t *)seg, &pieces, keep, len, to);
+	if (moved == 0) {
 		huge_cache_put_back(seg, part.due_ms);
-		return false;
+		return 0;
 	}
+	pieces_append(into, &pieces, keep, keep + moved); /* fits: huge_cache_take counted */
+	if (moved < len)
+		os_unmap((uint8_t *)seg + keep + moved, len - moved);
 	if (keep == 0)
-		return true;
-	if (!huge_remainder_kept(keep, huge_offset(seg))) {
-		os_unmap(seg, keep);
-		return true;
-	}
+		return moved;
 	size_t offset = huge_offset(seg);
+	if (!huge_remainder_kept(keep, offset)) {
+		os_unmap(seg, keep);
+		return moved;
+	}
 	seg->map_size = keep;
 	seg->huge_usable = keep - offset;
+	pieces_keep_below(&seg->huge_pieces, keep);
 	huge_cache_put_back(seg, part.due_ms);
-	return true;
+	return moved;
 }
 
 /* Writes a huge segment's header at the start of mapped pages that hold
- * whatever they held: map_size bytes, the block at `offset`. */
-static void huge_header_init(segment_t *seg, size_t map_size, size_t offset)
+ * whatever they held: map_size bytes made of `pieces`, the block at
+ * `offset`. */
+static void huge_header_init(segment_t *seg, size_t map_size, size_t offset, const huge_pieces_t *pieces)
 {
 	memset(seg, 0, sizeof(*seg));
 	seg->kind = SEGMENT_HUGE;
 	seg->map_base = seg;
 	seg->map_size = map_size;
 	seg->huge_usable = map_size - offset;
+	seg->huge_pieces = *pieces;
 	segment_slice_page(seg, (uint8_t *)seg + offset)->flags = PAGE_HUGE;
 }
 
@@ -266,14 +296,17 @@ static void huge_cut_in_place(huge_part_t part, size_t keep)
 	if (keep >= seg->map_size)
 		return;
 	size_t rest_size = seg->map_size - keep;
+	huge_pieces_t rest_pieces = {0};
+	pieces_append(&rest_pieces, &seg->huge_pieces, keep, seg->map_size); /* no more than seg had */
 	seg->map_size = keep;
 	seg->huge_usable = keep - offset;
+	pieces_keep_below(&seg->huge_pieces, keep);
 	segment_t *rest = (segment_t *)((uint8_t *)seg + keep); /* segment-aligned, as seg is */
 	if (!huge_remainder_kept(rest_size, offset)) {
 		os_unmap(rest, rest_size);
 		return;
 	}
-	huge_header_init(rest, rest_size, offset);
+	huge_header_init(rest, rest_size, offset, &rest_pieces);
 	huge_cache_put_back(rest, part.due_ms);
 }
 
@@ -292,11 +325,15 @@ static void huge_cut_in_place(huge_part_t part, size_t keep)
  *      biggest taken first instead, malloc-large's page faults were
  *      147 k, not 119 k); the rest of the range, if any,
  *      is fresh zeroed memory, as is the share of a part the kernel
- *      would not move (it goes back to the cache).
- * Returns the block, in the segment map; NULL if the cache is empty (or
- * the OS refused a fresh range: what was taken out goes back). *zero_from gets
- * the address from which the block is fresh zeroed memory (its end if
- * none is). */
+ *      would not move (it goes back to the cache). A part of several
+ *      kernel mappings moves piece by piece where the kernel moves a
+ *      range within one only (pieces.h), and a gather takes no more parts
+ *      than the block's mapping can list.
+ * Returns the block, in the segment map; NULL if the cache is empty, or
+ * the OS refused a fresh range (what was taken out goes back) or to map
+ * again what a refused move unmapped (what moved is unmapped with it).
+ * *zero_from gets the address from which the block is fresh zeroed memory
+ * (its end if none is). */
 static uint8_t *huge_cache_take(size_t map_size, size_t offset, uint8_t **zero_from)
 {
 	huge_part_t parts[HUGE_CACHE_SLOTS];
@@ -319,12 +356,15 @@ static uint8_t *huge_cache_take(size_t map_size, size_t offset, uint8_t **zero_f
 		parts[n].due_ms = huge_cache[pick].due_ms;
 		parts[n++].seg = huge_cache_remove(pick);
 	} else {
+		/* the block's mapping: the parts' pieces, and one of fresh memory */
+		unsigned pieces_left = HUGE_PIECES_MAX - 1;
 		for (size_t have = 0; have < map_size; n++) {
-			unsigned due_first = huge_cache_oldest();
+			unsigned due_first = huge_cache_oldest_of(pieces_left);
 			if (due_first == HUGE_CACHE_SLOTS)
 				break;
 			parts[n].due_ms = huge_cache[due_first].due_ms;
 			parts[n].seg = huge_cache_remove(due_first);
+			pieces_left -= parts[n].seg->huge_pieces.count;
 			have += parts[n].seg->map_size;
 		}
 	}
@@ -359,18 +399,33 @@ static uint8_t *huge_cache_take(size_t map_size, size_t offset, uint8_t **zero_f
 			os_no_huge_pages(target, map_size);
 		/* the parts that move lie end to end from the target's start */
 		uint8_t *to = target, *end = to + map_size;
+		huge_pieces_t pieces = {0};
+		bool refused = false;
 		for (unsigned i = 0; i < n; i++) {
 			size_t len = parts[i].seg->map_size;
 			if (len > (size_t)(end - to))
 				len = (size_t)(end - to);
-			if (len == 0)
+			if (len == 0) {
 				huge_cache_put_back(parts[i].seg, parts[i].due_ms);
-			else if (huge_part_move(parts[i], len, to))
-				to += len;
+				continue;
+			}
+			size_t moved = huge_part_move(parts[i], len, to, &pieces);
+			refused |= moved < len;
+			to += moved;
 		}
+		/* a refused move may have unmapped its destination (os_move_to):
+		 * the rest of the range is mapped again, or the block is not had */
+		if (refused && to < end && os_map_over(to, (size_t)(end - to)) != 0) {
+			os_unmap(target, map_size);
+			return NULL;
+		}
+		if (refused && to < end && !options.thp)
+			os_no_huge_pages(to, (size_t)(end - to));
+		if (to < end)
+			pieces_push(&pieces, (size_t)(end - to)); /* fits: one piece was kept for it */
 		/* a header of its own: the moved pages hold whatever they held */
 		seg = target;
-		huge_header_init(seg, map_size, offset);
+		huge_header_init(seg, map_size, offset, &pieces);
 		*zero_from = to;
 	}
 	uint8_t *block = (uint8_t *)seg + offset;
@@ -494,6 +549,7 @@ MALLARD_INTERNAL void *huge_alloc(size_t size, size_t align, bool zero)
 	seg->map_base = p;
 	seg->map_size = map_size;
 	seg->huge_usable = map_size - offset;
+	pieces_whole(&seg->huge_pieces, map_size);
 	uint8_t *block = (uint8_t *)p + offset;
 	if (!listed) {
 		page_t *page = segment_slice_page(seg, block);
@@ -558,7 +614,8 @@ MALLARD_INTERNAL segment_t *huge_listed_find(const void *p, bool unlink)
 }
 
 
-/* Tries to grow a huge block in place (mremap without moving). */
+/* Tries to grow a huge block in place (mremap without moving its last
+ * kernel mapping). */
 MALLARD_INTERNAL bool huge_grow(segment_t *seg, size_t new_usable)
 {
 	size_t ps = os_page_size();
@@ -566,8 +623,11 @@ MALLARD_INTERNAL bool huge_grow(segment_t *seg, size_t new_usable)
 	if (new_usable > SIZE_MAX / 2)
 		return false;
 	size_t new_map = (offset + new_usable + ps - 1) & ~(ps - 1);
-	if (os_grow_in_place(seg->map_base, seg->map_size, new_map) != 0)
+	huge_pieces_t *pieces = &seg->huge_pieces;
+	size_t last = pieces->count > 1 ? pieces->end[pieces->count - 2] : 0;
+	if (os_grow_in_place((uint8_t *)seg->map_base + last, seg->map_size - last, new_map - last) != 0)
 		return false;
+	pieces->end[pieces->count - 1] = new_map;
 	atomic_fetch_add_explicit(&stat_huge_mapped, new_map - seg->map_size, memory_order_relaxed);
 	if (tls_heap != &heap_empty) /* as for a fresh mapping (huge_alloc) */
 		purge_for_growth(tls_heap, new_map - seg->map_size);

@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "alloc/linkage.h"
+#include "alloc/pieces.h"
 #include "alloc/prefetch.h"
 #include "alloc/report.h"
 
@@ -149,6 +150,7 @@ typedef struct segment_s {
 	void *map_base;       /* huge: the whole mapping */
 	size_t map_size;
 	size_t huge_usable;   /* huge: usable bytes of the block */
+	huge_pieces_t huge_pieces; /* huge: the kernel mappings it is made of */
 	page_t pages[SLICES_PER_SEGMENT];
 } segment_t;
 

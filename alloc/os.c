@@ -181,6 +181,13 @@ MALLARD_INTERNAL int os_move_to(void *from, size_t size, void *to)
 #endif
 }
 
+MALLARD_INTERNAL int os_map_over(void *addr, size_t size)
+{
+	void *p = mmap(addr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
+		       -1, 0);
+	return p == MAP_FAILED ? (errno ? errno : ENOMEM) : 0;
+}
+
 MALLARD_INTERNAL size_t os_resident_bytes(const void *addr, size_t size)
 {
 	/* mincore fills one byte per OS page: ask in chunks a stack buffer holds. */

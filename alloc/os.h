@@ -39,8 +39,15 @@ MALLARD_INTERNAL int os_grow_in_place(void *addr, size_t old_size, size_t new_si
 
 /* Moves the pages of [from, from+size) to [to, to+size) (mremap), which
  * must be mapped and is replaced: page table entries move, the pages do
- * not, so resident ones stay resident. */
+ * not, so resident ones stay resident. On failure [from, from+size) is as
+ * it was, but [to, to+size) may be unmapped: Linux before 6.17 unmaps it
+ * before it finds it cannot move the range (os_map_over maps it again). */
 MALLARD_INTERNAL int os_move_to(void *from, size_t size, void *to);
+
+/* Maps fresh zeroed memory over [addr, addr+size), whatever is there
+ * (MAP_FIXED): for ranges of the caller's own that a failed move may have
+ * left unmapped. */
+MALLARD_INTERNAL int os_map_over(void *addr, size_t size);
 
 /* Bytes of [addr, addr+size) resident in RAM (mincore); 0 on error. */
 MALLARD_INTERNAL size_t os_resident_bytes(const void *addr, size_t size);

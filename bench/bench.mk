@@ -22,7 +22,15 @@ BENCH_FLAGS = $(AM_CFLAGS) -O2 -fno-builtin-malloc -fno-builtin-calloc \
 	-fno-builtin-realloc -fno-builtin-free
 
 check_PROGRAMS += $(BENCH_PROGS)
-all-local: $(BENCH_PROGS)
+all-local: $(BENCH_PROGS) bench/mremap-refuse.la
+
+# mremap as Linux before 6.17 does it, to preload ahead of an allocator
+# (bench/mremap-refuse.c): a libtool module, never installed (-rpath only
+# makes libtool build the shared object).
+check_LTLIBRARIES = bench/mremap-refuse.la
+bench_mremap_refuse_la_SOURCES = bench/mremap-refuse.c
+bench_mremap_refuse_la_CFLAGS = $(AM_CFLAGS)
+bench_mremap_refuse_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
 
 bench_churn_SOURCES = bench/churn.c bench/cli.h bench/rng.h
 bench_churn_CFLAGS = $(BENCH_FLAGS)

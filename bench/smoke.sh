@@ -11,7 +11,7 @@ top_srcdir=${top_srcdir:-.}
 MALLARD_LIB=${MALLARD_LIB:-$top_builddir/.libs/libmallard.so}
 bits=${MALLARD_HOST_BITS:-64}
 
-echo "1..17"
+echo "1..18"
 n=0
 failed=0
 errfile=${TMPDIR:-/tmp}/mallard-smoke.$$
@@ -75,6 +75,25 @@ for args in "large -n 12" "mid -n 200" "calloc -n 50"; do
 		failed=$((failed + 1))
 	fi
 done
+
+# bigblocks large where the kernel refuses to move a range of several
+# kernel mappings, and unmaps the destination first (Linux before 6.17,
+# bench/mremap-refuse.c): the same checksum, and a move was refused
+n=$((n + 1))
+refuse=$b/.libs/mremap-refuse.so
+want=$("$b/bigblocks" large -n 60 2>&1 | grep -v '^seconds')
+got=$(LD_PRELOAD="$refuse $MALLARD_LIB" "$b/bigblocks" large -n 60 2>&1 | grep -v '^seconds')
+if [ ! -f "$refuse" ]; then
+	echo "not ok $n - bigblocks large under mremap-refuse: $refuse not built"
+	failed=$((failed + 1))
+elif [ "$(echo "$got" | grep -v '^mremap-refuse:')" = "$want" ] &&
+	echo "$got" | grep -q '^mremap-refuse: [0-9]* moves, [1-9][0-9]* refused$'; then
+	echo "ok $n - bigblocks large under mremap-refuse: $(echo "$got" | grep '^mremap-refuse:')"
+else
+	printf '%s\n' "$want" "--- under mallard and mremap-refuse:" "$got" | sed 's/^/# /'
+	echo "not ok $n - bigblocks large under mremap-refuse: output differs, or no move was refused"
+	failed=$((failed + 1))
+fi
 
 # The Python workload needs a CPython of the library's word size.
 py=/usr/bin/python3

@@ -21,6 +21,7 @@
 #include "alloc/sizeclass.c"
 #include "alloc/segment.c"
 #include "alloc/purge.c"
+#include "alloc/pieces.c"
 #include "alloc/huge.c"
 #include "alloc/page.c"
 #include "alloc/heap.c"

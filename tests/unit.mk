@@ -3,7 +3,8 @@
 # the static functions directly, like jemalloc's JET build.
 
 if HAVE_CMOCKA
-UNIT_TESTS = tests/unit/test_sizeclass tests/unit/test_page tests/unit/test_segment tests/unit/test_growth
+UNIT_TESTS = tests/unit/test_sizeclass tests/unit/test_page tests/unit/test_segment tests/unit/test_growth \
+	tests/unit/test_pieces
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
@@ -24,4 +25,8 @@ tests_unit_test_segment_LDADD = $(UNIT_LIBS)
 tests_unit_test_growth_SOURCES = tests/unit/test_growth.c tests/unit/unit.h
 tests_unit_test_growth_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_growth_LDADD = $(UNIT_LIBS)
+
+tests_unit_test_pieces_SOURCES = tests/unit/test_pieces.c tests/unit/unit.h
+tests_unit_test_pieces_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_pieces_LDADD = $(UNIT_LIBS)
 endif

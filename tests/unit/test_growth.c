@@ -16,13 +16,45 @@
  */
 #include "tests/unit/unit.h"
 
+#include <fcntl.h>
+#include <stdlib.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
-/* The kernel's mremap, or a refusal of every move (MREMAP_FIXED) while
- * refuse_moves is set: what a kernel does that cannot move a range made
- * of several mappings (Linux before 6.17). The allocator's sources are
- * part of this program (unit.h), so their calls come here. */
-static bool refuse_moves;
+/* Whether [lo, hi) lies within one kernel mapping (/proc/self/maps). */
+static bool one_kernel_mapping(uintptr_t lo, uintptr_t hi)
+{
+	static char maps[1 << 20];
+	int fd = open("/proc/self/maps", O_RDONLY);
+	assert_true(fd >= 0);
+	size_t len = 0;
+	ssize_t n;
+	while ((n = read(fd, maps + len, sizeof(maps) - 1 - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	maps[len] = '\0';
+	for (char *line = maps; *line;) {
+		char *end;
+		uintptr_t start = (uintptr_t)strtoull(line, &end, 16);
+		uintptr_t stop = (uintptr_t)strtoull(end + 1, &end, 16);
+		if (start <= lo && hi <= stop)
+			return true;
+		char *next = strchr(line, '\n');
+		if (next == NULL)
+			break;
+		line = next + 1;
+	}
+	return false;
+}
+
+/* The kernel's mremap, or one that refuses a move (MREMAP_FIXED) as Linux
+ * before 6.17 refuses one of a range made of several kernel mappings: it
+ * unmaps the destination, then fails with EFAULT. With refuse_moves set,
+ * every move is refused; with refuse_across set, those of ranges that are
+ * not within one kernel mapping. The allocator's sources are part of this
+ * program (unit.h), so their calls come here. */
+static bool refuse_moves, refuse_across;
+static unsigned moves_refused;
 
 void *mremap(void *old_address, size_t old_size, size_t new_size, int flags, ...)
 {
@@ -32,14 +64,17 @@ void *mremap(void *old_address, size_t old_size, size_t new_size, int flags, ...
 		va_start(ap, flags);
 		new_address = va_arg(ap, void *);
 		va_end(ap);
-		if (refuse_moves) {
+		if (refuse_moves ||
+		    (refuse_across &&
+		     !one_kernel_mapping((uintptr_t)old_address, (uintptr_t)old_address + old_size))) {
+			moves_refused++;
+			munmap(new_address, new_size);
 			errno = EFAULT;
 			return MAP_FAILED;
 		}
 	}
 	return (void *)syscall(SYS_mremap, old_address, old_size, new_size, flags, new_address);
 }
-
 
 static int setup(void **state)
 {
@@ -224,26 +259,37 @@ static void test_huge_freed_neighbours_merge(void **state)
 	mallard_free(c);
 }
 
+/* Two huge blocks of `size` bytes, the lower one's mapping ending short
+ * of the segment where the upper one's starts. False, both freed, where
+ * the kernel did not place the second block right below the first (the
+ * 64-bit placement does). */
+static bool huge_two_with_gap(size_t size, uint8_t **upper, uint8_t **lower)
+{
+	*upper = mallard_malloc(size);
+	*lower = mallard_malloc(size);
+	assert_non_null(*upper);
+	assert_non_null(*lower);
+	segment_t *hi = segment_of(*upper), *lo = segment_of(*lower);
+	uintptr_t lo_end = (uintptr_t)lo + lo->map_size;
+	if (((lo_end + SEGMENT_MASK) & ~(uintptr_t)SEGMENT_MASK) == (uintptr_t)hi && lo_end != (uintptr_t)hi)
+		return true;
+	mallard_free(*lower);
+	mallard_free(*upper);
+	return false;
+}
+
 /* Two freed huge mappings, the lower ending short of the segment where the
  * upper starts, merge over the gap: the lower one grows into it, and one
- * block spans all three, written end to end. Where the kernel did not
- * place the second block right below the first (the 64-bit placement
- * does), there is nothing to test. */
+ * block spans all three, written end to end. Nothing to test where the
+ * kernel placed them otherwise. */
 static void test_huge_freed_neighbours_merge_over_gap(void **state)
 {
 	(void)state;
 	size_t size = SEGMENT_SIZE + SEGMENT_SIZE / 4;
-	uint8_t *upper = mallard_malloc(size);
-	uint8_t *lower = mallard_malloc(size);
-	assert_non_null(upper);
-	assert_non_null(lower);
-	segment_t *hi = segment_of(upper), *lo = segment_of(lower);
-	uintptr_t lo_end = (uintptr_t)lo + lo->map_size;
-	if (((lo_end + SEGMENT_MASK) & ~(uintptr_t)SEGMENT_MASK) != (uintptr_t)hi || lo_end == (uintptr_t)hi) {
-		mallard_free(lower);
-		mallard_free(upper);
+	uint8_t *upper, *lower;
+	if (!huge_two_with_gap(size, &upper, &lower))
 		skip();
-	}
+	segment_t *hi = segment_of(upper), *lo = segment_of(lower);
 	size_t total = (size_t)((uintptr_t)hi - (uintptr_t)lo) + hi->map_size;
 	mallard_free(upper);
 	mallard_free(lower);
@@ -334,6 +380,59 @@ static void test_huge_gather_takes_due_first(void **state)
 	mallard_free(g);
 	mallard_free(spacers[0]);
 	mallard_free(spacers[1]);
+}
+
+/* A cached mapping made of two kernel mappings (two freed neighbours
+ * merged over a gap) gathered into a bigger block, under a kernel that
+ * refuses to move a range across its mappings: the move goes piece by
+ * piece, and the block holds what both held, where they held it, then
+ * fresh zeroed memory. Nothing to test where the kernel placed them
+ * otherwise, or joined the two mappings. */
+static void test_huge_gather_moves_piece_by_piece(void **state)
+{
+	(void)state;
+	size_t size = SEGMENT_SIZE + SEGMENT_SIZE / 4;
+	uint8_t *upper, *lower;
+	if (!huge_two_with_gap(size, &upper, &lower))
+		skip();
+	segment_t *hi = segment_of(upper), *lo = segment_of(lower);
+	memset(lower, 'l', size);
+	memset(upper, 'u', size);
+	size_t total = (size_t)((uintptr_t)hi - (uintptr_t)lo) + hi->map_size;
+	mallard_free(upper);
+	mallard_free(lower);
+	segment_t *merged = huge_cached_at(lo);
+	assert_non_null(merged);
+	assert_int_equal(merged->map_size, total);
+	assert_int_equal(merged->huge_pieces.count, 2);
+	if (one_kernel_mapping((uintptr_t)lo, (uintptr_t)lo + total))
+		skip();
+
+	/* bigger than the merged mapping: gathered, its pages moved to the
+	 * front of a fresh range */
+	size_t need = total + SEGMENT_SIZE / 2;
+	refuse_across = true;
+	moves_refused = 0;
+	uint8_t *g = mallard_malloc(need);
+	refuse_across = false;
+	assert_non_null(g);
+	/* the whole refused, then its pieces one by one; the next move of
+	 * several pieces goes piece by piece at once */
+	assert_in_range(moves_refused, 0, 1);
+	assert_true(atomic_load(&pieces_moved_singly));
+	assert_int_equal(atomic_load(&huge_cache_count), 0);
+	segment_t *seg = segment_of(g);
+	assert_int_equal(seg->huge_pieces.count, 3); /* the two moved, and fresh memory */
+	assert_int_equal(g[0], 'l');
+	assert_int_equal(g[size - 1], 'l');
+	size_t upper_at = (size_t)(upper - lower);
+	assert_int_equal(g[upper_at], 'u');
+	assert_int_equal(g[upper_at + size - 1], 'u');
+	size_t fresh_at = total - (size_t)(lower - (uint8_t *)lo);
+	for (size_t i = fresh_at; i < need; i += 4096)
+		assert_int_equal(g[i], 0);
+	memset(g, 2, need);
+	mallard_free(g);
 }
 
 enum { SEGS_MAX = 16 };
@@ -448,6 +547,7 @@ int main(void)
 		cmocka_unit_test_setup(test_huge_freed_neighbours_merge_over_gap, trim),
 		cmocka_unit_test_setup(test_huge_gather_move_refused, trim),
 		cmocka_unit_test_setup(test_huge_gather_takes_due_first, trim),
+		cmocka_unit_test_setup(test_huge_gather_moves_piece_by_piece, trim),
 		cmocka_unit_test_setup(test_growth_purges_dirty_slices, trim),
 		cmocka_unit_test_setup(test_growth_in_place_purges_dirty_slices, trim),
 	};
