@@ -10,7 +10,9 @@
 # - a program that does not compile: one line naming it, status 2;
 # - a run of every case under glibc and mallard: status 0, a report row per
 #   case with a verdict, results.csv with a row per case and allocator,
-#   larson's and glibc-thread's times read from their output.
+#   larson's and glibc-thread's times read from their output;
+# - --preload-first bench/.libs/mremap-refuse.so: preloaded ahead of glibc
+#   and of mallard (its report line in each log), and said so in the report.
 #
 # Environment (set by 'make check'): top_srcdir, top_builddir,
 # MALLARD_HOST_BITS. SKIP without python3 or g++.
@@ -30,7 +32,7 @@ m32=
 # shellcheck source=tests/preload/common.sh
 . "$top_srcdir/tests/preload/common.sh"
 
-tap_plan 4
+tap_plan 5
 
 "$py" "$suite" >"$work/nosrc.out" 2>"$work/nosrc.err"
 rc=$?
@@ -107,4 +109,21 @@ if [ $rc = 0 ] && [ "$rows" = 6 ] && [ "$(grep -c ',mallard,1,' "$csv")" = 6 ] &
 else
 	tap_not_ok "every case: status $rc, $rows report rows" "$work/run.err"
 	sed 's/^/# /' "$csv" "$work/out/report.md" 2>/dev/null
+fi
+
+refuse="$top_builddir/bench/.libs/mremap-refuse.so"
+# shellcheck disable=SC2086
+"$py" "$suite" $m32 --source "$src" --build "$top_builddir" --allocators glibc,mallard --reps 1 \
+	--cases malloc-large --preload-first "$refuse" --out "$work/out-first" \
+	>"$work/first.out" 2>"$work/first.err"
+rc=$?
+logs="$work/out-first/logs"
+if [ $rc = 0 ] && grep -q "^### LD_PRELOAD=[^ ]*mremap-refuse.so /" "$logs/malloc-large.glibc.log" &&
+	grep -q "^### LD_PRELOAD=[^ ]*mremap-refuse.so [^ ]*libmallard.so" "$logs/malloc-large.mallard.log" &&
+	[ "$(grep -c '^mremap-refuse: ' "$logs/malloc-large.mallard.log")" = 2 ] &&
+	grep -q 'mremap-refuse.so preloaded first' "$work/out-first/report.md"; then
+	tap_ok "--preload-first: ahead of glibc and of mallard, and in the report"
+else
+	tap_not_ok "--preload-first: status $rc" "$work/first.err"
+	sed 's/^/# /' "$logs"/*.log "$work/out-first/report.md" 2>/dev/null
 fi
