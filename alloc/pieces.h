@@ -7,9 +7,9 @@
  * pages came from different places. Linux before 6.17 moves (mremap) a
  * range within one kernel mapping only, so a huge segment's header keeps
  * where each of its pieces ends, and a move the kernel refuses whole goes
- * piece by piece. The list may count more pieces than the kernel has (it
- * joins some after all; a cut in place splits a piece in the list only):
- * never fewer, or a move it refuses would look possible.
+ * piece by piece. The list may count more pieces than the kernel has (the
+ * kernel joins some after all; a cut in place splits a piece in the list
+ * only), never fewer: a piece the kernel holds as two would be refused.
  */
 #ifndef MALLARD_PIECES_H
 #define MALLARD_PIECES_H
@@ -22,7 +22,10 @@
 
 /* A mapping of more pieces does not form: the merge or the gather that
  * would make it stops short, so a move costs at most this many calls and
- * the process's count of kernel mappings stays bounded. */
+ * the process's count of kernel mappings stays bounded. Fewer cost reuse:
+ * malloc-large's huge mappings are ~15 kernel mappings each (more in the
+ * list, after cuts), and with 8, 16 or 32 here it took 270 k, 185 k or
+ * 143 k page faults instead of 120 k (Linux 6.18). */
 #define HUGE_PIECES_MAX 64
 
 /* In address order: where each piece ends, in bytes from the mapping's
