@@ -7,8 +7,11 @@
  * place over fresh ones), it purges as many of those first. And a huge
  * block is cut in place from a bigger cached mapping before anything is
  * mapped afresh; freed huge mappings side by side merge in the cache; a
- * block gathered from several takes those due first; and cached mappings
- * whose pages the kernel will not move stay cached.
+ * block gathered from several takes those due first; cached mappings
+ * whose pages the kernel will not move stay cached, and the block gets
+ * fresh memory where the refused move unmapped it; and a cached mapping
+ * of several kernel mappings moves piece by piece where the kernel moves
+ * only within one.
  *
  * The purge delay is an hour here, so nothing in these tests is given back
  * because it fell due: only the growth rules can do it. Each test starts
