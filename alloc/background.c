@@ -64,7 +64,14 @@ enum {
  * (clock_now_ms is the coarse clock, up to a tick behind the condvar's). */
 #define BG_SLACK_MS 5
 #define BG_RETRY_MS 1000
-#define BG_STACK_SIZE (64 * 1024)
+/* The thread's stack sizes, tried in turn: a small stack spares 32-bit
+ * address space, and glibc carves the static TLS out of it too, so a
+ * program with a lot of TLS needs a bigger one (EINVAL). Each is under
+ * the 2 MiB of a transparent huge page, so that where THP is "always" the
+ * kernel cannot back the stack with one (the default 8 MiB stack got a
+ * 2 MiB huge page under Debian 12's cloud kernel, and stayed resident);
+ * the default size (0 here) only if none of them holds the TLS. */
+static const size_t bg_stack_sizes[] = {64 << 10, 256 << 10, 1 << 20, 0};
 
 static pthread_mutex_t bg_lock = PTHREAD_MUTEX_INITIALIZER; /* bg_cond, state changes */
 static pthread_cond_t bg_cond;
@@ -357,20 +364,15 @@ MALLARD_COLD void background_start(void)
 	bg_sigmask_of_program = old;
 	pthread_attr_t attr;
 	pthread_t thread;
-	int err = pthread_attr_init(&attr);
-	if (err == 0) {
+	int err = EINVAL;
+	for (unsigned i = 0; err == EINVAL && i < sizeof(bg_stack_sizes) / sizeof(bg_stack_sizes[0]); i++) {
+		err = pthread_attr_init(&attr);
+		if (err != 0)
+			break;
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		/* a small stack spares 32-bit address space; glibc carves the
-		 * static TLS out of it too, so a program with a lot of TLS gets
-		 * the default size instead (EINVAL) */
-		pthread_attr_setstacksize(&attr, BG_STACK_SIZE);
+		if (bg_stack_sizes[i] != 0)
+			pthread_attr_setstacksize(&attr, bg_stack_sizes[i]);
 		err = pthread_create(&thread, &attr, background_main, NULL);
-		if (err == EINVAL) {
-			pthread_attr_destroy(&attr);
-			pthread_attr_init(&attr);
-			pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-			err = pthread_create(&thread, &attr, background_main, NULL);
-		}
 		pthread_attr_destroy(&attr);
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
