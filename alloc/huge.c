@@ -415,12 +415,14 @@ static uint8_t *huge_cache_take(size_t map_size, size_t offset, uint8_t **zero_f
 		}
 		/* a refused move may have unmapped its destination (os_move_to):
 		 * the rest of the range is mapped again, or the block is not had */
-		if (refused && to < end && os_map_over(to, (size_t)(end - to)) != 0) {
-			os_unmap(target, map_size);
-			return NULL;
+		if (refused && to < end) {
+			if (os_map_over(to, (size_t)(end - to)) != 0) {
+				os_unmap(target, map_size);
+				return NULL;
+			}
+			if (!options.thp)
+				os_no_huge_pages(to, (size_t)(end - to));
 		}
-		if (refused && to < end && !options.thp)
-			os_no_huge_pages(to, (size_t)(end - to));
 		if (to < end)
 			pieces_push(&pieces, (size_t)(end - to)); /* fits: one piece was kept for it */
 		/* a header of its own: the moved pages hold whatever they held */

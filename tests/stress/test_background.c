@@ -128,6 +128,20 @@ static int find_bg_thread(long *tid)
     return count_threads(true, tid);
 }
 
+/* Waits (up to DEADLINE_MS) until the background thread runs; false, with
+ * a "# NAME: no background thread" line, if it does not. */
+static bool bg_thread_started(const char *name)
+{
+    long tid;
+    uint64_t t0 = now_ms();
+    int threads;
+    while ((threads = find_bg_thread(&tid)) != 1 && now_ms() - t0 < DEADLINE_MS)
+        sleep_ms(10);
+    if (threads != 1)
+        printf("# %s: no background thread\n", name);
+    return threads == 1;
+}
+
 /* Threads of this process other than the background thread: 1 in a
  * program that has started none, more where something else runs threads
  * of its own in the process (qemu-user's emulator thread, say). */
@@ -392,15 +406,8 @@ static int case_large(void)
         first[i] = malloc(size);
     for (int i = 0; i < 4; i++)
         free(first[i]);
-    uint64_t t0 = now_ms();
-    int threads = 0;
-    long tid;
-    while ((threads = find_bg_thread(&tid)) != 1 && now_ms() - t0 < DEADLINE_MS)
-        sleep_ms(10);
-    if (threads != 1) {
-        printf("# large: no background thread\n");
+    if (!bg_thread_started("large"))
         return 1;
-    }
     malloc_trim(0);
     rss_base = rss_bytes();
     return big_blocks_given_back("large", size, size / 2);
@@ -721,14 +728,8 @@ static int case_stack(void)
     if (!load_fill(&l, 14)) /* the background thread starts */
         return 2;
     load_free(&l);
-    long tid;
-    uint64_t t0 = now_ms();
-    while (find_bg_thread(&tid) != 1 && now_ms() - t0 < DEADLINE_MS)
-        sleep_ms(10);
-    if (find_bg_thread(&tid) != 1) {
-        printf("# stack: no background thread\n");
+    if (!bg_thread_started("stack"))
         return 1;
-    }
     static char maps[1 << 20];
     int fd = open("/proc/self/maps", O_RDONLY);
     if (fd < 0)
