@@ -1,8 +1,15 @@
 /*
  * aligned.c - allocations with an alignment above BLOCK_ALIGN.
  *
- * Up to LARGE_MAX the block is over-allocated by align - BLOCK_ALIGN and an
- * aligned pointer inside it handed out; its page is then flagged
+ * Most aligned requests need no over-allocation: every page starts at a
+ * slice boundary (slice 0's at SLICE0_AREA_ALIGN), so when the alignment
+ * divides the block size of the class that serves the size rounded up to
+ * the alignment, every block of that class is aligned, and a large span
+ * starts at a slice boundary. Such a block is a plain malloc's: its free
+ * takes the fast path. Otherwise (a class whose size the alignment does
+ * not divide, an alignment above what the block's page start guarantees),
+ * up to LARGE_MAX the block is over-allocated by align - BLOCK_ALIGN and
+ * an aligned pointer inside it handed out; its page is then flagged
  * PAGE_ALIGNED, so free() finds the block start (slow path only). Above
  * that the block gets a huge mapping placed at the alignment.
  */
@@ -12,12 +19,34 @@
 #include "alloc/locate.h"
 #include "alloc/os.h"
 #include "alloc/sample.h"
+#include "alloc/sizeclass.h"
 
 #include <errno.h>
 
 static bool aligned_is_pow2(size_t x)
 {
 	return x != 0 && (x & (x - 1)) == 0;
+}
+
+/* A block of `size` bytes (not 0) aligned to `align` (a power of two above
+ * BLOCK_ALIGN) by its class alone, or NULL: not that kind of request, or
+ * no memory (the caller's over-allocation then sets errno). */
+static void *aligned_by_class(size_t align, size_t size)
+{
+	if (align > SLICE_SIZE)
+		return NULL;
+	size_t rounded = (size + align - 1) & ~(align - 1);
+	if (rounded > LARGE_MAX)
+		return NULL;
+	if (rounded <= MEDIUM_MAX && sizeclass_block_size(sizeclass_of(rounded)) % align != 0)
+		return NULL;
+	void *p = alloc_malloc(rounded);
+	if (p == NULL || ((uintptr_t)p & (align - 1)) == 0)
+		return p;
+	/* a page that starts less aligned: slice 0's, for an alignment above
+	 * SLICE0_AREA_ALIGN */
+	alloc_free(p);
+	return NULL;
 }
 
 /* align: a power of two. NULL + ENOMEM on failure. */
@@ -31,6 +60,9 @@ static void *aligned_alloc_internal(size_t align, size_t size)
 		errno = ENOMEM;
 		return NULL;
 	}
+	void *fit = aligned_by_class(align, size);
+	if (fit)
+		return fit;
 	size_t padded = size + align - BLOCK_ALIGN;
 	if (padded > LARGE_MAX)
 		return sample_count(huge_alloc(size, align, false), size);

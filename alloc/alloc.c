@@ -163,15 +163,15 @@ MALLARD_COLD_LOCAL void alloc_free_slow(heap_t *heap, segment_t *seg, void *p)
 		heap_free_remote(page, block);
 }
 
-/* ---- large blocks: a lane of their own ---- */
+/* ---- medium and large blocks: lanes of their own ---- */
 
-/* malloc of a size above DIRECT_MAX: a large block from a span the heap
- * kept (heap.c) takes a few dozen instructions; everything else goes the
- * slow way. Not cold: a program with a buffer per request comes here as
- * often as to the fast path. */
-static __attribute__((noinline)) void *alloc_malloc_big(heap_t *heap, size_t size)
+/* malloc above MEDIUM_MAX: a large block from a span the heap kept
+ * (heap.c) takes a few dozen instructions; everything else goes the slow
+ * way. Not cold: a program with a buffer per request comes here as often
+ * as to the fast path. */
+static __attribute__((noinline)) void *alloc_malloc_large(heap_t *heap, size_t size)
 {
-	if (size > MEDIUM_MAX && size <= LARGE_MAX) {
+	if (size <= LARGE_MAX) {
 		heap_maintain_inline(heap);
 		void *p = heap_large_take_kept(heap, size);
 		if (likely(p != NULL)) {
@@ -181,6 +181,30 @@ static __attribute__((noinline)) void *alloc_malloc_big(heap_t *heap, size_t siz
 			}
 			return sample_charge(heap, p, size);
 		}
+	}
+	return alloc_malloc_slow(heap, size);
+}
+
+/* malloc above DIRECT_MAX up to MEDIUM_MAX: the fast path's pop from the
+ * first page of the class queue, the class found in a table by size
+ * instead of the page in heap->direct[] (about 20 instructions); an empty
+ * page or queue goes the slow way. A function apart from the large lane,
+ * so that it needs none of that lane's register saves. */
+static __attribute__((noinline)) void *alloc_malloc_medium(heap_t *heap, size_t size)
+{
+	unsigned cls = sizeclass_of_medium(size);
+	page_t *page = heap->queues[cls].first; /* NULL on heap_empty */
+	block_t *block;
+	if (likely(page != NULL && (block = page->free) != NULL)) {
+		if (unlikely((heap->sample_left -= (intptr_t)size) < 0))
+			return alloc_malloc_sampled(heap, size);
+		page->free = block->next;
+		page->used++;
+		if (config_stats) {
+			heap->counts[cls].mallocs++;
+			heap->counts[cls].requested += size;
+		}
+		return block;
 	}
 	return alloc_malloc_slow(heap, size);
 }
@@ -206,9 +230,9 @@ MALLARD_COLD_LOCAL void alloc_free_flagged(heap_t *heap, segment_t *seg, void *p
 /* ---- fast paths ---- */
 
 /* malloc fast path: size -> direct page -> countdown (sample.h) -> pop.
- * About 12 instructions with three tests; everything else (first call of a
- * thread, empty free list, sizes above DIRECT_MAX, a sample) is a tail call
- * to alloc_malloc_slow. */
+ * About 12 instructions with three tests; sizes above DIRECT_MAX are a
+ * tail call to their lane, everything else (first call of a thread, empty
+ * free list, a sample) to alloc_malloc_slow. */
 MALLARD_HOT void *alloc_malloc(size_t size)
 {
 	heap_t *heap = tls_heap;
@@ -231,7 +255,9 @@ MALLARD_HOT void *alloc_malloc(size_t size)
 		}
 		return alloc_malloc_slow(heap, size);
 	}
-	return alloc_malloc_big(heap, size);
+	if (size <= MEDIUM_MAX)
+		return alloc_malloc_medium(heap, size);
+	return alloc_malloc_large(heap, size);
 }
 
 /* free fast path: segment map -> mask -> page -> push on the page's free

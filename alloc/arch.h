@@ -72,6 +72,9 @@
 #define CLASS_SMALL_LAST 9
 #define CLASS_COUNT (CLASS_SMALL_LAST + 9 * CLASS_STEPS)
 #define MEDIUM_SPAN_MAX_SLICES 8
+/* Above DIRECT_MAX a class step is at least DIRECT_MAX / CLASS_STEPS bytes:
+ * sizes there find their class in a table by size >> MEDIUM_INDEX_SHIFT */
+#define MEDIUM_INDEX_SHIFT 9
 
 /* Large blocks are spans of whole slices, never slice 0 (which holds the
  * segment header); above LARGE_MAX a block gets a mapping of its own. */
@@ -88,6 +91,8 @@ _Static_assert(MEDIUM_SPAN_MAX_SLICES < SLICES_PER_SEGMENT, "medium spans fit a 
 _Static_assert(SMALL_PAGE_MAX * 8 <= SLICE_SIZE, "a small page holds at least 8 blocks");
 _Static_assert(MEDIUM_MAX <= LARGE_MAX, "classes end below large spans");
 _Static_assert((DIRECT_MAX % BLOCK_ALIGN) == 0, "direct table steps");
+_Static_assert((DIRECT_MAX & (DIRECT_MAX - 1)) == 0 && DIRECT_MAX / CLASS_STEPS >= (1u << MEDIUM_INDEX_SHIFT),
+	       "class sizes above DIRECT_MAX are multiples of the medium table's step");
 _Static_assert(SEGMAP_WORDS >= 1, "segment map");
 
 #endif /* MALLARD_ARCH_H */

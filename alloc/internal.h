@@ -157,6 +157,14 @@ typedef struct segment_s {
 #define SEGMENT_HEADER_SIZE ((sizeof(segment_t) + 127) & ~(size_t)127)
 _Static_assert(SEGMENT_HEADER_SIZE <= SLICE_SIZE / 4, "segment header fits slice 0");
 
+/* Slice 0's page starts at the first SLICE0_AREA_ALIGN boundary after the
+ * header, as every other page starts at a slice boundary: so the blocks of
+ * a class whose size is a multiple of an alignment up to this are aligned
+ * to it in every page (aligned.c hands them out as they are). */
+#define SLICE0_AREA_ALIGN ((size_t)4096)
+#define SLICE0_AREA_OFFSET ((SEGMENT_HEADER_SIZE + SLICE0_AREA_ALIGN - 1) & ~(SLICE0_AREA_ALIGN - 1))
+_Static_assert(SLICE0_AREA_OFFSET <= SLICE_SIZE / 4, "slice 0 keeps room for blocks");
+
 typedef struct {
 	page_t *first, *last;
 } page_queue_t;

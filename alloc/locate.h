@@ -36,7 +36,7 @@ static inline page_t *page_head_of(segment_t *seg, const void *p)
 static inline uint8_t *segment_slice_start(segment_t *seg, unsigned slice)
 {
 	uint8_t *start = (uint8_t *)seg + (size_t)slice * SLICE_SIZE;
-	return slice == 0 ? start + SEGMENT_HEADER_SIZE : start;
+	return slice == 0 ? start + SLICE0_AREA_OFFSET : start;
 }
 
 /* The index of head page `page` in its segment. */

@@ -80,6 +80,8 @@ MALLARD_INTERNAL void sizeclass_init(void)
 		sizeclass_table.direct_lo[cls] = UINT16_MAX;
 		sizeclass_table.direct_hi[cls] = 0;
 	}
+	for (size_t i = DIRECT_MAX >> MEDIUM_INDEX_SHIFT; i <= MEDIUM_MAX >> MEDIUM_INDEX_SHIFT; i++)
+		sizeclass_table.medium[i] = (uint8_t)sizeclass_of(i << MEDIUM_INDEX_SHIFT);
 	for (unsigned i = 0; i < DIRECT_COUNT; i++) {
 		unsigned cls = sizeclass_of((size_t)i << DIRECT_SHIFT);
 		if (i < sizeclass_table.direct_lo[cls])
@@ -89,5 +91,6 @@ MALLARD_INTERNAL void sizeclass_init(void)
 }
 
 _Static_assert(DIRECT_COUNT <= UINT16_MAX, "direct indices fit direct_lo/hi");
+_Static_assert(CLASS_COUNT <= UINT8_MAX, "classes fit the medium table");
 _Static_assert(DIRECT_INDEX(TINY_MAX) == 1 && DIRECT_INDEX(TINY_MAX + 1) == 2,
 	       "the tiny class has direct index 1 alone");

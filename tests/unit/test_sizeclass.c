@@ -1,7 +1,8 @@
 /*
  * test_sizeclass.c - size classes: every size maps to the smallest class
- * that fits, the rounding waste stays within the documented bound, and
- * real allocations get exactly their class's block.
+ * that fits (the direct and medium lookup tables agree), the rounding waste
+ * stays within the documented bound, and real allocations get exactly
+ * their class's block (aligned ones too, where the class is aligned).
  */
 #include "tests/unit/unit.h"
 
@@ -72,6 +73,15 @@ static void test_direct_table_matches_classes(void **state)
 	}
 }
 
+/* malloc's medium fast path looks the class up by size >> MEDIUM_INDEX_SHIFT:
+ * the same class as sizeclass_of for every size it serves. */
+static void test_medium_table_matches_classes(void **state)
+{
+	(void)state;
+	for (size_t size = DIRECT_MAX + 1; size <= MEDIUM_MAX; size++)
+		assert_int_equal(sizeclass_of_medium(size), sizeclass_of(size));
+}
+
 /* Pages: one slice up to SMALL_PAGE_MAX with >= 8 blocks; every span of a
  * class holds at least one block and wastes at most 1/8 when it holds 4. */
 static void test_pages_per_class(void **state)
@@ -105,14 +115,53 @@ static void test_allocations_get_their_class(void **state)
 	}
 }
 
+/* An aligned request whose size, rounded up to the alignment, falls in a
+ * class the alignment divides gets a plain block of that class, in every
+ * page (slice 0's too: enough blocks to fill several pages): usable size
+ * the class's block size, no PAGE_ALIGNED flag (its free is the fast
+ * path's). A large one is a span, which starts at a slice boundary. */
+static void test_aligned_blocks_by_class(void **state)
+{
+	(void)state;
+	enum { N = 80 };
+	static const size_t cases[][2] = { /* alignment, size */
+		{ 64, 100 }, { 256, 256 }, { 256, 700 }, { 4096, 4096 }, { 4096, 10000 },
+		{ 4096, 1 }, { 65536, 65536 }, { 65536, 100 }, { 65536, 200000 },
+	};
+	void *p[N];
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		size_t align = cases[c][0], size = cases[c][1];
+		size_t rounded = (size + align - 1) & ~(align - 1);
+		size_t expect = rounded <= MEDIUM_MAX ? sizeclass_block_size(sizeclass_of(rounded)) : rounded;
+		assert_int_equal(expect % align, 0);
+		for (int i = 0; i < N; i++) {
+			assert_int_equal(mallard_posix_memalign(&p[i], align, size), 0);
+			assert_int_equal((uintptr_t)p[i] % align, 0);
+			assert_int_equal(unit_page_of(p[i])->flags & PAGE_ALIGNED, 0);
+			if (rounded <= MEDIUM_MAX)
+				assert_int_equal(mallard_usable_size(p[i]), expect);
+			else
+				assert_true(mallard_usable_size(p[i]) >= rounded);
+		}
+		for (int i = 0; i < N; i++)
+			mallard_free(p[i]);
+	}
+	/* slice 0's page starts at SLICE0_AREA_ALIGN, as other pages at a slice */
+	segment_t *seg = segment_of(p[0]);
+	assert_int_equal((uintptr_t)segment_slice_start(seg, 0) % SLICE0_AREA_ALIGN, 0);
+	assert_true(segment_slice_start(seg, 0) >= (uint8_t *)seg + SEGMENT_HEADER_SIZE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_classes_increase_and_align),
 		cmocka_unit_test(test_every_size_maps_to_smallest_fitting_class),
 		cmocka_unit_test(test_direct_table_matches_classes),
+		cmocka_unit_test(test_medium_table_matches_classes),
 		cmocka_unit_test(test_pages_per_class),
 		cmocka_unit_test(test_allocations_get_their_class),
+		cmocka_unit_test(test_aligned_blocks_by_class),
 	};
 	return cmocka_run_group_tests_name("sizeclass", tests, setup, NULL);
 }
