@@ -1,6 +1,7 @@
 /*
  * test_page.c - page invariants (used == capacity - |free|)
- * through allocation, local frees, remote frees and their collection, the
+ * through allocation (the medium lane's never-used blocks too), local
+ * frees, remote frees and their collection, the
  * floating of full pages, and emptied pages kept as spare pages.
  */
 #include "tests/unit/unit.h"
@@ -75,6 +76,53 @@ typedef struct {
 	void **ptrs;
 	size_t n;
 } batch_t;
+
+static void *free_one(void *arg)
+{
+	mallard_free(arg);
+	return NULL;
+}
+
+/* Above DIRECT_MAX, malloc's medium lane takes a page's never-used blocks
+ * in order, one at a time, without threading them onto the free list
+ * (page_extend's PAGE_EXTEND_BYTES is one block at these sizes): blocks
+ * distinct and consecutive, the invariant kept, a local free reused
+ * first, and a remote free left in xthread_free until the page has
+ * handed out every block once. */
+static void test_medium_page_hands_out_never_used_blocks(void **state)
+{
+	(void)state;
+	enum { N = 6 };
+	uint8_t *p[N];
+	for (int i = 0; i < N; i++)
+		p[i] = mallard_malloc(3000);
+	page_t *page = unit_page_of(p[0]);
+	assert_int_equal(page->block_size, 3072);
+	assert_true(page->reserved > N + 2);
+	for (int i = 1; i < N; i++) {
+		assert_ptr_equal(unit_page_of(p[i]), page);
+		assert_ptr_equal(p[i], p[i - 1] + page->block_size);
+	}
+	assert_null(page->free);
+	assert_int_equal(page->capacity, page->used);
+	assert_true(page_is_valid(page));
+
+	mallard_free(p[2]);
+	assert_ptr_equal(mallard_malloc(3000), p[2]);
+
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, free_one, p[3]), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	uint8_t *next = mallard_malloc(3000);
+	assert_ptr_equal(next, p[N - 1] + page->block_size); /* never used, not p[3] */
+	assert_ptr_equal((void *)(atomic_load(&page->xthread_free) & ~THREAD_FREE_NOTIFY), p[3]);
+	page_collect_remote(page);
+	assert_true(page_is_valid(page));
+	for (int i = 0; i < N; i++)
+		if (i != 3)
+			mallard_free(p[i]);
+	mallard_free(next);
+}
 
 static void *free_batch(void *arg)
 {
@@ -287,6 +335,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_local_alloc_free_keeps_invariants),
 		cmocka_unit_test(test_fresh_page_extends_lazily),
+		cmocka_unit_test(test_medium_page_hands_out_never_used_blocks),
 		cmocka_unit_test(test_remote_frees_are_collected),
 		cmocka_unit_test(test_empty_pages_return_to_segment),
 		cmocka_unit_test(test_emptied_pages_become_spare),
