@@ -3,7 +3,7 @@
  * libmallard-trace.so (format: bench/trace/format.h) through whatever malloc
  * this process has (run it under LD_PRELOAD to measure another allocator).
  *
- *   mallard-replay TRACE [--repeat N] [--stats] [--decode-first]
+ *   mallard-replay TRACE [--repeat N] [--stats] [--decode-first] [--fill]
  *   mallard-replay TRACE --summary | --dump
  *
  * Stages: load (mmap the file) -> walk (check the header, then every record,
@@ -21,7 +21,9 @@
  * recorded global order (seq), whatever thread recorded it. The replayer's
  * own memory (the operations, the id -> pointer table) comes from mmap, so
  * the allocator under test sees only the trace's calls. Each new block has
- * its first byte written, so its page is really used. Whatever is still live
+ * its first byte written, so its page is really used (with --fill, every
+ * byte, as a program that fills its blocks: peak_rss_kib then counts whole
+ * blocks, the way the recorded program's RSS did). Whatever is still live
  * at the end of a pass is freed (inside the timed part). An allocation that
  * fails during the replay is counted ("failed" with --stats) and its id
  * holds NULL; it is not an error.
@@ -95,7 +97,7 @@ static const char *prog = "mallard-replay";
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: %s TRACE [--repeat N] [--stats] [--decode-first]\n"
+		"usage: %s TRACE [--repeat N] [--stats] [--decode-first] [--fill]\n"
 		"       %s TRACE --summary | --dump\n"
 		"Replays an allocation trace recorded with libmallard-trace.so through this\n"
 		"process's malloc (use LD_PRELOAD to choose the allocator). All operations run\n"
@@ -105,6 +107,8 @@ static void usage(FILE *f)
 		"              little less time per op outside the allocator, but the decoded\n"
 		"              copy, about 32 bytes per op, counts in peak_rss_kib); this is\n"
 		"              always done for a trace whose threads' chunks overlap in time\n"
+		"  --fill      write every byte of each new block, not just its first (peak\n"
+		"              RSS then counts whole blocks, as in a program that fills them)\n"
 		"  --stats     also print base_rss_kib, failed, holes, threads, objects, word_bits\n"
 		"  --summary   check the trace and print the number of operations of each kind\n"
 		"  --dump      check the trace and print one line per operation, in order:\n"
@@ -454,10 +458,16 @@ static uint64_t check_lifetimes(struct trace *t, int dump)
 	return t->nseq - t->nops;
 }
 
+static int fill_blocks; /* --fill */
+
 static void touch(void *p, size_t size)
 {
-	if (p && size)
-		*(volatile char *)p = 1;
+	if (p && size) {
+		if (fill_blocks)
+			memset(p, 0x5a, size);
+		else
+			*(volatile char *)p = 1;
+	}
 }
 
 /* One pass: every operation in seq order, then free what is left. Returns
@@ -568,6 +578,8 @@ int main(int argc, char **argv)
 			stats = 1;
 		} else if (!strcmp(a, "--decode-first")) {
 			decode_first = 1;
+		} else if (!strcmp(a, "--fill")) {
+			fill_blocks = 1;
 		} else if (!strcmp(a, "--summary")) {
 			summary = 1;
 		} else if (!strcmp(a, "--dump")) {

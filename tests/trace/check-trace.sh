@@ -17,6 +17,7 @@
 #       empty file: exit status 1 (not a crash) and one stderr line that
 #       names the file
 #  17   a bad option: exit status 2
+#  18   --fill writes every byte of each block (the peak over the base grows)
 
 : "${top_builddir:?run from make check (top_builddir unset)}"
 rec="$top_builddir/.libs/libmallard-trace.so"
@@ -29,7 +30,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/check-trace.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT
 unset MALLARD_TRACE_FILE
 
-echo "1..17"
+echo "1..18"
 n=0
 
 comment() {
@@ -175,3 +176,16 @@ bad "empty file" "$tmp/empty.trace"
 st=$?
 [ "$st" -eq 2 ]
 result $? "a bad option: status $st (want 2)" "$tmp/err"
+
+# 18: --fill writes whole blocks: the helper's 32 MiB block (glibc maps it
+# afresh) is resident in full only when the replay fills it
+grown() {
+	"$replay" "$tmp/big.trace" --stats $1 2>>"$tmp/err" |
+		awk '$1 == "peak_rss_kib" { p = $2 } $1 == "base_rss_kib" { b = $2 } END { print p - b }'
+}
+: >"$tmp/err"
+MALLARD_TRACE_FILE="$tmp/big.trace" LD_PRELOAD="$rec" "$helper" big 2>>"$tmp/err"
+plain=$(grown "")
+filled=$(grown --fill)
+[ -n "$plain" ] && [ -n "$filled" ] && [ "$plain" -lt 8192 ] && [ "$filled" -ge 24576 ] && [ ! -s "$tmp/err" ]
+result $? "--fill writes whole blocks: a 32 MiB block adds $filled KiB to the peak, $plain KiB without" "$tmp/err"

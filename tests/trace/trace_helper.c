@@ -13,6 +13,10 @@
  * The second thread runs to completion (joined) before the main thread
  * starts; the test checks that its records carry one thread index and the
  * main thread's another.
+ *
+ *   trace_helper big: one malloc of BIG_BLOCK bytes, its first byte
+ *   written, and its free (for mallard-replay --fill: the replay's peak
+ *   RSS counts the whole block only when it fills it).
  */
 #define _GNU_SOURCE
 #include <malloc.h>
@@ -35,10 +39,21 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-int main(void)
+#define BIG_BLOCK ((size_t)32 << 20)
+
+int main(int argc, char **argv)
 {
 	void *m[100], *c[10], *a[3];
 	pthread_t th;
+
+	if (argc > 1 && strcmp(argv[1], "big") == 0) {
+		char *big = malloc(BIG_BLOCK);
+		if (!big)
+			return 1;
+		memset(big, 1, 1);
+		free(big);
+		return 0;
+	}
 
 	if (pthread_create(&th, NULL, worker, NULL) != 0 || pthread_join(th, NULL) != 0)
 		return 1;
