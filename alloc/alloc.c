@@ -189,8 +189,8 @@ static __attribute__((noinline)) void *alloc_malloc_large(heap_t *heap, size_t s
  * first page of the class queue, the class found in a table by size
  * instead of the page in heap->direct[] (about 20 instructions), else the
  * page's next never-used block; a full page or an empty queue goes the
- * slow way. A function apart from the large lane,
- * so that it needs none of that lane's register saves. */
+ * slow way. A function apart from the large lane, so that it needs none
+ * of that lane's register saves. */
 static __attribute__((noinline)) void *alloc_malloc_medium(heap_t *heap, size_t size)
 {
 	unsigned cls = sizeclass_of_medium(size);

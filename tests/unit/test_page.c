@@ -1,8 +1,8 @@
 /*
- * test_page.c - page invariants (used == capacity - |free|)
- * through allocation (the medium lane's never-used blocks too), local
- * frees, remote frees and their collection, the
- * floating of full pages, and emptied pages kept as spare pages.
+ * test_page.c - page invariants (used == capacity - |free|) through
+ * allocation (the medium lane's never-used blocks too), local frees,
+ * remote frees and their collection, the floating of full pages, and
+ * emptied pages kept as spare pages.
  */
 #include "tests/unit/unit.h"
 
@@ -88,7 +88,8 @@ static void *free_one(void *arg)
  * (page_extend's PAGE_EXTEND_BYTES is one block at these sizes): blocks
  * distinct and consecutive, the invariant kept, a local free reused
  * first, and a remote free left in xthread_free until the page has
- * handed out every block once. */
+ * handed out every block once. No other test here uses the 3072-byte
+ * class, so its first page is fresh. */
 static void test_medium_page_hands_out_never_used_blocks(void **state)
 {
 	(void)state;
