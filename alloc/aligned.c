@@ -18,6 +18,7 @@
 #include "alloc/huge.h"
 #include "alloc/locate.h"
 #include "alloc/os.h"
+#include "alloc/runs.h"
 #include "alloc/sample.h"
 #include "alloc/sizeclass.h"
 
@@ -38,6 +39,8 @@ static void *aligned_by_class(size_t align, size_t size)
 	size_t rounded = (size + align - 1) & ~(align - 1);
 	if (rounded > LARGE_MAX)
 		return NULL;
+	if (rounded > RUNS_MIN && rounded <= MEDIUM_MAX)
+		return runs_malloc_aligned(size, align);
 	if (rounded <= MEDIUM_MAX && sizeclass_block_size(sizeclass_of(rounded)) % align != 0)
 		return NULL;
 	void *p = alloc_malloc(rounded);

@@ -8,6 +8,7 @@
 #include "alloc/huge.h"
 #include "alloc/init.h"
 #include "alloc/locate.h"
+#include "alloc/runs.h"
 #include "alloc/sample.h"
 #include "alloc/segmap.h"
 #include "alloc/sizeclass.h"
@@ -25,6 +26,18 @@ MALLARD_COLD_LOCAL void *alloc_malloc_slow(heap_t *heap, size_t size)
 			goto oom;
 	}
 	void *p;
+	if (size > RUNS_MIN && size <= MEDIUM_MAX) {
+		heap_maintain_inline(heap);
+		p = runs_malloc(heap, size);
+		if (p == NULL)
+			goto oom;
+		if (config_stats) {
+			unsigned cls = runs_class_of(size);
+			heap->counts[cls].mallocs++;
+			heap->counts[cls].requested += size;
+		}
+		goto done;
+	}
 	if (likely(size <= MEDIUM_MAX)) {
 		unsigned cls = sizeclass_of(size);
 		page_t *page = heap->queues[cls].first;
@@ -37,11 +50,11 @@ MALLARD_COLD_LOCAL void *alloc_malloc_slow(heap_t *heap, size_t size)
 		block_t *block = page->free;
 		page->free = block->next;
 		page->used++;
+		p = block;
 		if (config_stats) {
 			heap->counts[cls].mallocs++;
 			heap->counts[cls].requested += size;
 		}
-		p = block;
 		goto done;
 	}
 	if (size <= LARGE_MAX) {
@@ -152,6 +165,10 @@ MALLARD_COLD_LOCAL void alloc_free_slow(heap_t *heap, segment_t *seg, void *p)
 	page_t *page = alloc_page_of(seg, p, "free");
 	if (page == NULL)
 		return;
+	if (page->flags & PAGE_RUNS) {
+		runs_free(heap, page, p);
+		return;
+	}
 	block_t *block = (page->flags & PAGE_ALIGNED) ? page_block_start(page, p) : p;
 	if (page->flags & PAGE_SAMPLED)
 		sample_page_free(heap, page, block);
@@ -185,41 +202,25 @@ static __attribute__((noinline)) void *alloc_malloc_large(heap_t *heap, size_t s
 	return alloc_malloc_slow(heap, size);
 }
 
-/* malloc above DIRECT_MAX up to MEDIUM_MAX: the fast path's pop from the
- * first page of the class queue, the class found in a table by size
- * instead of the page in heap->direct[] (about 20 instructions), else the
- * page's next never-used block; a full page or an empty queue goes the
- * slow way. A function apart from the large lane, so that it needs none
- * of that lane's register saves. */
+/* malloc above RUNS_MIN up to MEDIUM_MAX: a block of its length from the
+ * heap's cache of run blocks it freed (runs.h), else the slow path, which
+ * cuts one from a run page (runs.c). A function apart from the large lane,
+ * so that it needs none of that lane's register saves. */
 static __attribute__((noinline)) void *alloc_malloc_medium(heap_t *heap, size_t size)
 {
-	unsigned cls = sizeclass_of_medium(size);
-	page_t *page = heap->queues[cls].first; /* NULL on heap_empty */
-	if (unlikely(page == NULL))
-		return alloc_malloc_slow(heap, size);
-	block_t *block = page->free;
-	if (likely(block != NULL)) {
+	size_t n = runs_units(size);
+	if (likely(heap->runs_cached[n] != NULL)) { /* none on heap_empty */
 		if (unlikely((heap->sample_left -= (intptr_t)size) < 0))
 			return alloc_malloc_sampled(heap, size);
-		page->free = block->next;
-	} else if (page->capacity < page->reserved) {
-		/* The next never-used block, taken as it is: page_extend
-		 * threads only PAGE_EXTEND_BYTES of blocks at a time, one block
-		 * at these sizes, so each would cost a slow path (remote frees
-		 * wait until the page has handed out every block once). */
-		if (unlikely((heap->sample_left -= (intptr_t)size) < 0))
-			return alloc_malloc_sampled(heap, size);
-		block = (block_t *)(page->area + (size_t)page->capacity * page->block_size);
-		page->capacity++;
-	} else {
-		return alloc_malloc_slow(heap, size);
+		void *p = runs_cache_pop(heap, n);
+		if (config_stats) {
+			unsigned cls = sizeclass_of_run(n);
+			heap->counts[cls].mallocs++;
+			heap->counts[cls].requested += size;
+		}
+		return p;
 	}
-	page->used++;
-	if (config_stats) {
-		heap->counts[cls].mallocs++;
-		heap->counts[cls].requested += size;
-	}
-	return block;
+	return alloc_malloc_slow(heap, size);
 }
 
 /* free of a block whose page the fast path declined: the owner's free of
@@ -236,6 +237,15 @@ MALLARD_COLD_LOCAL void alloc_free_flagged(heap_t *heap, segment_t *seg, void *p
 		if (unlikely(--heap->free_countdown == 0))
 			heap_free_beat(heap);
 		return;
+	}
+	if (page->flags & (PAGE_RUNS | PAGE_TAIL)) {
+		page_t *head = page_head_of(seg, p);
+		if (head->flags & PAGE_RUNS) {
+			runs_free(heap, head, p);
+			if (unlikely(--heap->free_countdown == 0))
+				heap_free_beat(heap);
+			return;
+		}
 	}
 	alloc_free_slow(heap, seg, p);
 }
@@ -318,6 +328,8 @@ MALLARD_INTERNAL size_t alloc_usable_size(const void *p, const char *func)
 	page_t *page = alloc_page_of(seg, p, func);
 	if (page == NULL)
 		return 0;
+	if (page->flags & PAGE_RUNS)
+		return runs_usable_from(page, p, func);
 	return page_usable_from(page, p);
 }
 
@@ -390,6 +402,11 @@ MALLARD_INTERNAL void *alloc_realloc(void *p, size_t size)
 	if (usable == 0) {
 		errno = EINVAL;
 		return NULL;
+	}
+	if (page && (page->flags & (PAGE_RUNS | PAGE_TAIL)) && segment_of(p)->kind == SEGMENT_NORMAL) {
+		page_t *head = page_head_of(segment_of(p), p);
+		if ((head->flags & PAGE_RUNS) && runs_resize(tls_heap, head, p, size))
+			return p;
 	}
 	/* Stay in place when the block is big enough and not more than twice
 	 * too big (a shrink below half moves, so the rest can be reused). */

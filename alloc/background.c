@@ -39,6 +39,7 @@
 #include "alloc/options.h"
 #include "alloc/page.h"
 #include "alloc/purge.h"
+#include "alloc/runs.h"
 #include "alloc/segment.h"
 
 #include <errno.h>
@@ -185,6 +186,8 @@ static uint64_t background_pass(uint64_t now)
 			continue;
 		if (atomic_load_explicit(&h->remote_pages, memory_order_relaxed))
 			background_drain_remote(h);
+		runs_quiet_collect(h, now >= atomic_load_explicit(&h->maintained_ms, memory_order_relaxed) +
+						     heap_sweep_interval_ms());
 		/* the kept large spans and spare pages of an owner that has not
 		 * swept them for a sweep interval (heap.c): back to their
 		 * segments, to be purged; an owner still busy is looked at again

@@ -25,6 +25,7 @@
 #include "alloc/os.h"
 #include "alloc/page.h"
 #include "alloc/purge.h"
+#include "alloc/runs.h"
 #include "alloc/sample.h"
 #include "alloc/segment.h"
 #include "alloc/sizeclass.h"
@@ -357,7 +358,7 @@ static bool heap_release_spare(heap_t *heap)
  * peak; xml_etree.py: 1 MiB of cached documents). A class that loses its
  * page this way makes a new one from resident slices when next asked. A
  * zeroed span (calloc) leaves them: it wants slices known to be zero. */
-static page_t *heap_span_alloc(heap_t *heap, unsigned count, bool *zeroed)
+MALLARD_INTERNAL page_t *heap_span_alloc(heap_t *heap, unsigned count, bool *zeroed)
 {
 	if (zeroed == NULL) {
 		page_t *page = segment_span_reuse(heap, count);
@@ -755,6 +756,7 @@ MALLARD_INTERNAL bool heap_collect(heap_t *heap, bool force)
 {
 	heap_remote_flush(heap);
 	heap_drain_remote(heap);
+	runs_heap_collect(heap);
 	heap_free_empty_pages(heap);
 	heap_large_kept_release(heap);
 	return purge_heap(heap, clock_now_ms(), force);
@@ -844,6 +846,7 @@ MALLARD_INTERNAL void heap_maintain(heap_t *heap)
 	if (now >= heap->kept_sweep_at_ms) {
 		heap->kept_sweep_at_ms = now + HEAP_KEPT_SWEEP_MS;
 		heap_free_empty_kept_pages(heap);
+		runs_sweep(heap);
 		heap_large_kept_give_back(heap, false);
 		if (config_stats)
 			heap_stats_fold(heap);

@@ -96,6 +96,10 @@ MALLARD_COLD void heap_page_emptied(heap_t *heap, page_t *page);
 /* Every HEAP_FREE_BEAT owner frees: maintenance for programs that only free. */
 MALLARD_COLD void heap_free_beat(heap_t *heap);
 
+/* A span of `count` slices for a new page or large block (resident free
+ * slices first); NULL when the OS has no memory. Owner only. */
+MALLARD_INTERNAL page_t *heap_span_alloc(heap_t *heap, unsigned count, bool *zeroed);
+
 /* The owner's maintenance on allocation slow paths. */
 MALLARD_INTERNAL void heap_maintain(heap_t *heap);
 

@@ -123,6 +123,7 @@ static void process_fork_child(void)
 			h->state = HEAP_DEAD;
 		pthread_mutex_init(&h->seg_lock, NULL);
 		pthread_mutex_init(&h->slice_lock, NULL);
+		atomic_store_explicit(&h->runs_busy, 0, memory_order_relaxed);
 	}
 	pthread_mutex_init(&heap_registry_lock, NULL);
 	background_fork_child();

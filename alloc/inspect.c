@@ -8,6 +8,7 @@
 #include "alloc/init.h"
 #include "alloc/inspect.h"
 #include "alloc/os.h"
+#include "alloc/runs.h"
 #include "alloc/segment.h"
 
 MALLARD_INTERNAL void inspect_heaps(const inspect_visitor_t *visitor, void *arg)
@@ -54,4 +55,9 @@ MALLARD_INTERNAL size_t inspect_resident_bytes(const void *addr, size_t size)
 MALLARD_INTERNAL size_t inspect_os_page_size(void)
 {
 	return os_page_size();
+}
+
+MALLARD_INTERNAL size_t inspect_runs_page(const page_t *page, void (*visit)(void *arg, size_t bytes), void *arg)
+{
+	return runs_inspect_page(page, visit, arg);
 }

@@ -66,6 +66,13 @@ MALLARD_INTERNAL uint64_t inspect_uptime_ms(void);
 /* Bytes of [addr, addr + size) resident in RAM (mincore); 0 on error. */
 MALLARD_INTERNAL size_t inspect_resident_bytes(const void *addr, size_t size);
 
+/* Calls visit(arg, bytes) for each live block of run page `page`
+ * (PAGE_RUNS, runs.h) as one read of its bitmaps finds it while the owner
+ * may be changing them; returns the page's active bytes: those of its
+ * slices that hold a live block (a block in the heap's cache of freed ones
+ * is not live). */
+MALLARD_INTERNAL size_t inspect_runs_page(const page_t *page, void (*visit)(void *arg, size_t bytes), void *arg);
+
 /* The OS page size. */
 MALLARD_INTERNAL size_t inspect_os_page_size(void);
 

@@ -68,6 +68,7 @@ enum {
 	PAGE_FREE = 1u << 5,     /* slice belongs to no page */
 	PAGE_SAMPLED = 1u << 6,  /* holds sampled blocks (sample.h): frees ask */
 	PAGE_SPARE = 1u << 7,    /* empty, in heap->spare_pages, in no queue */
+	PAGE_RUNS = 1u << 8,     /* a run page (runs.h): blocks of many sizes */
 };
 
 /* Sampled blocks a page names (sample.h): fills its second cache line. */
@@ -231,6 +232,27 @@ typedef struct heap_s {
 	page_t *rfree_page;
 	block_t *rfree_head, *rfree_tail;
 	uint32_t rfree_count;
+	/* Run pages (runs.h) with a free unit, by the bin of their longest
+	 * free run (runs_bin_mask: the bins not empty); full ones are in none.
+	 * runs_remote: run pages with blocks other threads freed, pushed by
+	 * the free that found none pending. runs_empty: the one empty run page
+	 * kept. */
+	page_t *runs_bins[RUN_BINS];
+	uint32_t runs_bin_mask;
+	page_t *runs_empty, *runs_empty_seen;
+	_Atomic(page_t *) runs_remote;
+	/* Held by whoever changes the run pages' bitmaps and bins: the owner
+	 * on its slow paths, or the background thread for a quiet owner. */
+	_Atomic uint32_t runs_busy;
+	/* The owner's cache of blocks of run pages it freed (owner only):
+	 * runs_cached[n] a stack of blocks n units long, chained through their
+	 * first word, still marked used in their pages (and flagged cached),
+	 * runs_cached_count[n] of them, runs_cached_bytes in all; a malloc of n
+	 * units pops one. */
+	block_t *runs_cached[RUN_MAX_UNITS + 1];
+	uint16_t runs_cached_count[RUN_MAX_UNITS + 1];
+	size_t runs_cached_bytes;
+	uint32_t runs_misses; /* cache misses since the cache was last halved */
 	/* All normal segments of this heap; those with a free slice come first,
 	 * so a span search stops at the first full one. */
 	segment_t *segments, *segments_tail;

@@ -80,8 +80,8 @@ MALLARD_INTERNAL void sizeclass_init(void)
 		sizeclass_table.direct_lo[cls] = UINT16_MAX;
 		sizeclass_table.direct_hi[cls] = 0;
 	}
-	for (size_t i = DIRECT_MAX >> MEDIUM_INDEX_SHIFT; i <= MEDIUM_MAX >> MEDIUM_INDEX_SHIFT; i++)
-		sizeclass_table.medium[i] = (uint8_t)sizeclass_of(i << MEDIUM_INDEX_SHIFT);
+	for (size_t units = 1; units <= MEDIUM_MAX >> RUN_UNIT_SHIFT; units++)
+		sizeclass_table.runs[units] = (uint8_t)sizeclass_of(units << RUN_UNIT_SHIFT);
 	for (unsigned i = 0; i < DIRECT_COUNT; i++) {
 		unsigned cls = sizeclass_of((size_t)i << DIRECT_SHIFT);
 		if (i < sizeclass_table.direct_lo[cls])

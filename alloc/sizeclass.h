@@ -16,7 +16,7 @@ typedef struct {
 	uint8_t slices[CLASS_COUNT + 1];     /* slices per page of the class */
 	uint16_t direct_lo[CLASS_COUNT + 1]; /* heap->direct[] indices served */
 	uint16_t direct_hi[CLASS_COUNT + 1];
-	uint8_t medium[(MEDIUM_MAX >> MEDIUM_INDEX_SHIFT) + 1]; /* sizeclass_of_medium */
+	uint8_t runs[(MEDIUM_MAX >> RUN_UNIT_SHIFT) + 1]; /* sizeclass_of_run */
 } sizeclass_table_t;
 
 MALLARD_INTERNAL_VAR sizeclass_table_t sizeclass_table;
@@ -26,12 +26,11 @@ MALLARD_INTERNAL void sizeclass_init(void);
 /* Class (1..CLASS_COUNT) of a request of 0 <= size <= MEDIUM_MAX bytes. */
 MALLARD_HOT unsigned sizeclass_of(size_t size);
 
-/* Class of a request of DIRECT_MAX < size <= MEDIUM_MAX bytes, the same as
- * sizeclass_of's: one load, as every class size above DIRECT_MAX is a
- * multiple of 1 << MEDIUM_INDEX_SHIFT (malloc's medium fast path). */
-static inline unsigned sizeclass_of_medium(size_t size)
+/* Class a block of a run page `units` long (1 .. MEDIUM_MAX >> RUN_UNIT_SHIFT)
+ * counts in: sizeclass_of its length, in one load. */
+static inline unsigned sizeclass_of_run(size_t units)
 {
-	return sizeclass_table.medium[(size + ((size_t)1 << MEDIUM_INDEX_SHIFT) - 1) >> MEDIUM_INDEX_SHIFT];
+	return sizeclass_table.runs[units];
 }
 
 /* Block size of class cls (1..CLASS_COUNT). */

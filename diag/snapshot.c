@@ -88,12 +88,54 @@ static void snapshot_class_page(mallard_stats_t *s, unsigned cls, uint32_t used,
 	c->occupancy[bin < MALLARD_STATS_OCCUPANCY_BINS ? bin : MALLARD_STATS_OCCUPANCY_BINS - 1]++;
 }
 
+typedef struct {
+	mallard_stats_t *s;
+	size_t bytes;
+	uint32_t blocks;
+} snapshot_runs_t;
+
+/* A live block of a run page: counted in the class of its length, as a
+ * block of that class's size (the class's own active bytes then strand
+ * nothing: a run page's free units belong to no class). */
+static void snapshot_run_block(void *arg, size_t bytes)
+{
+	snapshot_runs_t *r = arg;
+	unsigned cls = sizeclass_of(bytes);
+	mallard_stats_class_t *c = &r->s->classes[cls];
+	c->live_blocks++;
+	c->active += sizeclass_block_size(cls);
+	r->bytes += bytes;
+	r->blocks++;
+}
+
+/* Adds run page `page` (runs.h): its live blocks to their classes, and
+ * its slices that hold one to the active bytes (so its free units there
+ * are stranded bytes of the totals, of no class); returns its span bytes. */
+static size_t snapshot_runs_page(snapshot_walk_t *w, const segment_t *seg, const page_t *page)
+{
+	size_t span = snapshot_span_bytes(seg, page);
+	if (span == 0)
+		return 0;
+	snapshot_runs_t r = {.s = w->s};
+	size_t active = inspect_runs_page(page, snapshot_run_block, &r);
+	w->s->totals.active += active;
+	if (w->layout) {
+		w->layout->pages++;
+		w->layout->in_use += r.bytes;
+		w->layout->free_in_pages += span - r.bytes;
+		w->layout->touched_free += active > r.bytes ? active - r.bytes : 0;
+	}
+	return span;
+}
+
 /* Adds head page `page` (in use) of normal segment `seg`; returns its span
  * bytes (0 when the owner is changing it). */
 static size_t snapshot_page(snapshot_walk_t *w, const segment_t *seg, const page_t *page)
 {
 	mallard_stats_t *s = w->s;
 	uint32_t flags = INSPECT_LOAD(page->flags);
+	if (flags & PAGE_RUNS)
+		return snapshot_runs_page(w, seg, page);
 	uint32_t used = INSPECT_LOAD(page->used);
 	uint32_t reserved = INSPECT_LOAD(page->reserved);
 	uint32_t capacity = INSPECT_LOAD(page->capacity);

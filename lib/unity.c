@@ -27,6 +27,7 @@
 #include "alloc/heap.c"
 #include "alloc/background.c"
 #include "alloc/sample.c"
+#include "alloc/runs.c"
 #include "alloc/alloc.c"
 #include "alloc/aligned.c"
 #include "alloc/trim.c"

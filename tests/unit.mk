@@ -4,7 +4,7 @@
 
 if HAVE_CMOCKA
 UNIT_TESTS = tests/unit/test_sizeclass tests/unit/test_page tests/unit/test_segment tests/unit/test_growth \
-	tests/unit/test_pieces
+	tests/unit/test_pieces tests/unit/test_runs
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
@@ -25,6 +25,10 @@ tests_unit_test_segment_LDADD = $(UNIT_LIBS)
 tests_unit_test_growth_SOURCES = tests/unit/test_growth.c tests/unit/unit.h
 tests_unit_test_growth_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_growth_LDADD = $(UNIT_LIBS)
+
+tests_unit_test_runs_SOURCES = tests/unit/test_runs.c tests/unit/unit.h
+tests_unit_test_runs_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_runs_LDADD = $(UNIT_LIBS)
 
 tests_unit_test_pieces_SOURCES = tests/unit/test_pieces.c tests/unit/unit.h
 tests_unit_test_pieces_CFLAGS = $(UNIT_CFLAGS)

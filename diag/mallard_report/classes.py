@@ -85,23 +85,43 @@ def leaders_text(entries, key):
     return "%.0f%% of the growth in %s %s" % (100 * share, word, ", ".join(names))
 
 
+# Blocks of 1 KiB-64 KiB of every size share run pages (docs/ARCHITECTURE.md,
+# "Run pages"): such a block counts in the class of its length, as a full
+# block of it, and the free units between them are stranded bytes of no
+# class. They are named as this pseudo-class.
+RUN_PAGES = "run pages"
+
+
+def run_pages_stranded(snap):
+    """The stranded bytes of no class (the run pages' free units): the
+    totals' stranded bytes less the classes'."""
+    total = figure(snap["totals"], "stranded")
+    in_classes = sum(figure(r, "stranded") for r in class_rows(snap) if r["size"])
+    return max(0, total - in_classes)
+
+
 def stranded(snap):
     """The free space stranded in partly used pages at a snapshot: bytes
     (active - allocated), their share of active, and the classes that hold
     most of them (largest first, until attribution_share of the bytes, at
-    most attribution_max_classes)."""
+    most attribution_max_classes; the run pages' free units as the
+    pseudo-class RUN_PAGES, with no per-class figures)."""
     t = snap["totals"]
     total = figure(t, "stranded")
-    rows = sorted((r for r in class_rows(snap) if r["size"]),
-                  key=lambda r: -figure(r, "stranded"))
+    rows = [(figure(r, "stranded"), r) for r in class_rows(snap) if r["size"]]
+    rows.append((run_pages_stranded(snap), None))
+    rows.sort(key=lambda gr: -gr[0])
     leaders, covered = [], 0
-    for r in rows:
-        gap = figure(r, "stranded")
+    for gap, r in rows:
         if (gap <= 0 or covered >= THRESHOLDS["attribution_share"] * total
                 or len(leaders) >= THRESHOLDS["attribution_max_classes"]):
             break
-        leaders.append({"class": r["name"], "stranded": gap, "allocated": r["allocated"],
-                        "active": r["active"], "free_blocks": r["free_blocks"],
-                        "pages": r["pages"], "pages_partial": r.get("pages_partial")})
+        if r is None:
+            leaders.append({"class": RUN_PAGES, "stranded": gap, "allocated": None, "active": None,
+                            "free_blocks": None, "pages": None, "pages_partial": None})
+        else:
+            leaders.append({"class": r["name"], "stranded": gap, "allocated": r["allocated"],
+                            "active": r["active"], "free_blocks": r["free_blocks"],
+                            "pages": r["pages"], "pages_partial": r.get("pages_partial")})
         covered += gap
     return {"bytes": total, "share_of_active": ratio(total, t["active"]), "classes": leaders}

@@ -7,7 +7,7 @@ order of precedence (docs/DIAGNOSTICS.md, "Verdict"); stable_evidence is
 what is said when none holds. Every evidence line carries its figures.
 """
 
-from .classes import class_rows, growth_leaders, leaders_text, stranded
+from .classes import RUN_PAGES, class_rows, growth_leaders, leaders_text, run_pages_stranded, stranded
 from .figures import duration, figure, human, number, percent, rate, ratio, signed, span_pair
 from .thresholds import THRESHOLDS
 
@@ -91,11 +91,16 @@ def fragmentation_rule(s, tr, growth, span):
 
 
 def stranded_evidence(snap):
-    """Where the free blocks are stranded: the class with most of them."""
+    """Where the free blocks are stranded: the class with most of them, or
+    the run pages when their free units are more."""
     rows = [r for r in class_rows(snap) if r["size"]]
     if not rows:
         return []
     worst = max(rows, key=lambda r: figure(r, "stranded"))
+    shared = run_pages_stranded(snap)
+    if shared > figure(worst, "stranded"):
+        return ["most stranded in run pages: %s free among the blocks of 1 KiB-64 KiB, which "
+                "share them whatever their size" % human(shared)]
     line = ("most stranded in class %s: %s live in %s of pages (%s free blocks in partial pages)"
             % (worst["name"], human(worst["allocated"]), human(worst["active"]),
                number(worst["free_blocks"])))
@@ -166,6 +171,8 @@ def excess_evidence(st):
     if st["classes"]:
         lines.append("stranded most in class%s %s" % (
             "es" if len(st["classes"]) > 1 else "", "; ".join(
+                "%s %s (free units among the blocks of 1 KiB-64 KiB)" % (c["class"], human(c["stranded"]))
+                if c["class"] == RUN_PAGES else
                 "%s %s (%s live in %s of pages, %s full on average%s)" % (
                     c["class"], human(c["stranded"]), human(c["allocated"]), human(c["active"]),
                     percent(ratio(c["allocated"], c["active"])),

@@ -6,6 +6,7 @@ get (the part before the first "-"; short: undecided): leak, leak-teardown,
 fragmentation, fragmentation-growing, fragmentation-freed, retention,
 retention-bursts, retention-held, outside-heap, stable, stable-warmup,
 stable-spike, stable-pinned (steady, a third of its pages' blocks live),
+stable-run-pages (steady, run pages holding 24 MiB of free units),
 undecided-unclear (a rise within 2-4 times its scatter: leak or
 fragmentation?), undecided-warmup (a rise that levels off for the last
 third) and short.
@@ -71,14 +72,15 @@ def class_record(size, live, pages, rng):
             "occupancy": occupancy}
 
 
-def snapshot(k, live, pages, retained, outside, huge_bytes, rng):
-    """Snapshot k of a run: live/pages per class, bytes held back and outside the heap."""
+def snapshot(k, live, pages, retained, outside, huge_bytes, rng, run_free=0):
+    """Snapshot k of a run: live/pages per class, bytes held back and outside
+    the heap, and free units of run pages (active bytes of no class)."""
     classes = [class_record(size, live[size], pages.get(size, 0), rng) for size, _ in CLASSES]
     large = {"blocks": 20, "bytes": 20 * 256 * KiB, "mallocs": 400}
     huge = {"blocks": 1 if huge_bytes else 0, "bytes": huge_bytes, "mallocs": 3}
     spans = large["bytes"] + huge["bytes"]
     allocated = sum(c["size"] * c["live_blocks"] for c in classes) + spans
-    active = sum(c["active"] for c in classes) + spans
+    active = sum(c["active"] for c in classes) + spans + run_free
     empty = sum(c["pages_empty"] for c in classes) * PAGE
     metadata = 512 * KiB + 64 * sum(c["pages"] for c in classes)
     committed = active + empty + retained + metadata
@@ -106,6 +108,7 @@ def run(scenario, steps=STEPS):
         live = {size: noisy(n, rng) for size, n in CLASSES}
         pages = {}
         retained, outside, huge = noisy(MiB, rng), noisy(6 * MiB, rng), 0
+        run_free = 0
         if scenario == "leak":  # 48 B and 64 B objects are never freed
             live[48] += 20000 * k
             live[64] += 12000 * k
@@ -138,6 +141,8 @@ def run(scenario, steps=STEPS):
         elif scenario == "stable-pinned":  # survivors hold a third of their pages' blocks
             for size in (64, 128, 256):
                 pages[size] = 3 * -(-live[size] * size // PAGE)
+        elif scenario == "stable-run-pages":  # run pages hold many free units, steadily
+            run_free = noisy(24 * MiB, rng)
         elif scenario == "undecided-unclear":  # live bytes grow, but every 4th snapshot
             for size in (32, 64):                # catches a deep collection: the rise is
                 dip = 0.3 if k % 4 == 3 and k > 6 else 0  # within 2-4x its scatter, while
@@ -146,7 +151,7 @@ def run(scenario, steps=STEPS):
         elif scenario == "undecided-warmup":  # live bytes rise for two thirds of the run,
             for size in (32, 64):             # then level off: a warm-up, or a leak that paused?
                 live[size] += int(CLASS_LIVE[size] * 0.5 * min(k, 13) / 13)
-        lines.append(snapshot(k, live, pages, retained, outside, huge, rng))
+        lines.append(snapshot(k, live, pages, retained, outside, huge, rng, run_free))
     return lines
 
 
@@ -158,7 +163,7 @@ def main(argv):
     os.makedirs(outdir, exist_ok=True)
     scenarios = ["leak", "fragmentation", "fragmentation-growing", "fragmentation-freed", "retention", "retention-bursts",
                  "retention-held",
-                 "outside-heap", "stable", "stable-warmup", "stable-spike", "stable-pinned",
+                 "outside-heap", "stable", "stable-warmup", "stable-spike", "stable-pinned", "stable-run-pages",
                  "undecided-unclear", "undecided-warmup"]
     for name in scenarios:
         write(os.path.join(outdir, name + ".ndjson"), run(name))

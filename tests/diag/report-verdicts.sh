@@ -27,7 +27,7 @@
 # series:expected verdict
 cases="leak:leak leak-teardown:leak leak-halftorn:leak fragmentation:fragmentation fragmentation-growing:fragmentation fragmentation-freed:fragmentation
 retention:retention retention-bursts:retention retention-held:retention outside-heap:outside-heap stable:stable
-stable-warmup:stable stable-spike:stable stable-pinned:stable short:undecided undecided-unclear:undecided
+stable-warmup:stable stable-spike:stable stable-pinned:stable stable-run-pages:stable short:undecided undecided-unclear:undecided
 undecided-warmup:undecided"
 recorded="$top_srcdir/tests/diag/recorded"
 while read -r name verdict; do
@@ -97,9 +97,11 @@ ok=no
 report --json "$tmp/fx/stable-pinned.ndjson" >"$tmp/pinned.json" 2>"$tmp/err"
 report --json "$tmp/pinned.ndjson" >"$tmp/pinned-rec.json" 2>>"$tmp/err"
 check stranded "$tmp/pinned.json" "64 B,128 B,256 B" && check stranded "$tmp/pinned-rec.json" "64 B,128 B,256 B,512 B" &&
+	report --json "$tmp/fx/stable-run-pages.ndjson" >"$tmp/runs.json" 2>>"$tmp/err" &&
+	check stranded "$tmp/runs.json" "run pages" &&
 	report --json "$tmp/fx/stable.ndjson" >"$tmp/stable.json" 2>>"$tmp/err" &&
 	check not-stranded "$tmp/stable.json" && ok=yes
-result $ok "stable with pages a third full: the stranded bytes and their classes; plain stable: no such line" "$tmp/why"
+result $ok "stable with pages a third full: the stranded bytes and their classes (run pages: their free units); plain stable: no such line" "$tmp/why"
 
 report --json "$tmp/fx/leak.ndjson" >"$tmp/leak.json" 2>"$tmp/err"
 

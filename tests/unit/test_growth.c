@@ -142,7 +142,7 @@ static void test_kept_large_span_reused_before_growth(void **state)
 	for (unsigned i = 0; i < HEAP_LARGE_KEPT; i++)
 		kept |= atomic_load(&tls_heap->large_kept[i]) == unit_page_of(big);
 	assert_true(kept);
-	/* 3 KiB blocks: 21 to a page; 64 pages is far more than the free
+	/* 3 KiB blocks (run pages): 4 MiB of them is far more than the free
 	 * slices left in the heap's segments after a trim */
 	assert_true(small_blocks_reach(3072, big, size, 64 * 21));
 }
@@ -153,14 +153,15 @@ static void test_kept_large_span_reused_before_growth(void **state)
 static void test_empty_class_page_reused_before_growth(void **state)
 {
 	(void)state;
-	void *a = mallard_malloc(2560);
+	void *a = mallard_malloc(448);
 	assert_non_null(a);
 	page_t *page = unit_page_of(a);
 	mallard_free(a);
 	/* kept: its class's page, empty */
 	assert_ptr_equal(tls_heap->queues[page->class_index].first, page);
 	assert_int_equal(page->used, 0);
-	assert_true(small_blocks_reach(3584, page->area, segment_span_bytes(page), 64 * 18));
+	/* 320-byte blocks: 204 to a page */
+	assert_true(small_blocks_reach(320, page->area, segment_span_bytes(page), 64 * 205));
 }
 
 /* A freed huge block waits in the cache; a heap that grows its slices
@@ -176,7 +177,7 @@ static void test_huge_cache_shed_before_growth(void **state)
 	assert_int_equal(atomic_load(&huge_cache_count), 1);
 	void *small = mallard_malloc(1536);
 	assert_non_null(small);
-	/* 1.5 KiB blocks: 42 to a page; enough pages to need a fresh slice */
+	/* 1.5 KiB blocks (run pages): 4 MiB of them needs fresh slices */
 	(void)small_blocks_reach(1536, NULL, 0, 64 * 42);
 	assert_int_equal(atomic_load(&huge_cache_count), 0);
 	mallard_free(small);

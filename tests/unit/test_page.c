@@ -65,7 +65,7 @@ static void test_local_alloc_free_keeps_invariants(void **state)
 static void test_fresh_page_extends_lazily(void **state)
 {
 	(void)state;
-	void *p = mallard_malloc(2000); /* a class of its own in this test */
+	void *p = mallard_malloc(480); /* a class of its own in this test */
 	page_t *page = unit_page_of(p);
 	assert_true(page->capacity < page->reserved);
 	assert_true((size_t)page->capacity * page->block_size <= PAGE_EXTEND_BYTES + page->block_size);
@@ -76,54 +76,6 @@ typedef struct {
 	void **ptrs;
 	size_t n;
 } batch_t;
-
-static void *free_one(void *arg)
-{
-	mallard_free(arg);
-	return NULL;
-}
-
-/* Above DIRECT_MAX, malloc's medium lane takes a page's never-used blocks
- * in order, one at a time, without threading them onto the free list
- * (page_extend's PAGE_EXTEND_BYTES is one block at these sizes): blocks
- * distinct and consecutive, the invariant kept, a local free reused
- * first, and a remote free left in xthread_free until the page has
- * handed out every block once. No other test here uses the 3072-byte
- * class, so its first page is fresh. */
-static void test_medium_page_hands_out_never_used_blocks(void **state)
-{
-	(void)state;
-	enum { N = 6 };
-	uint8_t *p[N];
-	for (int i = 0; i < N; i++)
-		p[i] = mallard_malloc(3000);
-	page_t *page = unit_page_of(p[0]);
-	assert_int_equal(page->block_size, 3072);
-	assert_true(page->reserved > N + 2);
-	for (int i = 1; i < N; i++) {
-		assert_ptr_equal(unit_page_of(p[i]), page);
-		assert_ptr_equal(p[i], p[i - 1] + page->block_size);
-	}
-	assert_null(page->free);
-	assert_int_equal(page->capacity, page->used);
-	assert_true(page_is_valid(page));
-
-	mallard_free(p[2]);
-	assert_ptr_equal(mallard_malloc(3000), p[2]);
-
-	pthread_t t;
-	assert_int_equal(pthread_create(&t, NULL, free_one, p[3]), 0);
-	assert_int_equal(pthread_join(t, NULL), 0);
-	uint8_t *next = mallard_malloc(3000);
-	assert_ptr_equal(next, p[N - 1] + page->block_size); /* never used, not p[3] */
-	assert_ptr_equal((void *)(atomic_load(&page->xthread_free) & ~THREAD_FREE_NOTIFY), p[3]);
-	page_collect_remote(page);
-	assert_true(page_is_valid(page));
-	for (int i = 0; i < N; i++)
-		if (i != 3)
-			mallard_free(p[i]);
-	mallard_free(next);
-}
 
 static void *free_batch(void *arg)
 {
@@ -250,14 +202,14 @@ static void test_emptied_pages_become_spare(void **state)
 	assert_true(n_left < HEAP_SPARE_PAGES && n_left > 0);
 
 	/* another one-slice class makes one of them over */
-	void *big[SLICE_SIZE / 1024 + 1];
+	void *big[SLICE_SIZE / 512 + 1];
 	bool made_over = false;
 	for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++) {
-		assert_non_null(big[i] = mallard_malloc(1024));
+		assert_non_null(big[i] = mallard_malloc(512));
 		page_t *page = unit_page_of(big[i]);
 		if (page_in(page, left, n_left)) {
 			made_over = true;
-			assert_int_equal(page->block_size, 1024);
+			assert_int_equal(page->block_size, 512);
 			assert_true(page_is_valid(page));
 		}
 	}
@@ -336,7 +288,6 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_local_alloc_free_keeps_invariants),
 		cmocka_unit_test(test_fresh_page_extends_lazily),
-		cmocka_unit_test(test_medium_page_hands_out_never_used_blocks),
 		cmocka_unit_test(test_remote_frees_are_collected),
 		cmocka_unit_test(test_empty_pages_return_to_segment),
 		cmocka_unit_test(test_emptied_pages_become_spare),

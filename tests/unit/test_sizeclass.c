@@ -73,13 +73,15 @@ static void test_direct_table_matches_classes(void **state)
 	}
 }
 
-/* malloc's medium fast path looks the class up by size >> MEDIUM_INDEX_SHIFT:
- * the same class as sizeclass_of for every size it serves. */
-static void test_medium_table_matches_classes(void **state)
+/* A run block counts in the class of its length, looked up by units: the
+ * same class as sizeclass_of for every length. */
+static void test_runs_table_matches_classes(void **state)
 {
 	(void)state;
-	for (size_t size = DIRECT_MAX + 1; size <= MEDIUM_MAX; size++)
-		assert_int_equal(sizeclass_of_medium(size), sizeclass_of(size));
+	for (size_t units = 1; units <= MEDIUM_MAX >> RUN_UNIT_SHIFT; units++)
+		assert_int_equal(sizeclass_of_run(units), sizeclass_of(units << RUN_UNIT_SHIFT));
+	for (size_t size = RUNS_MIN + 1; size <= MEDIUM_MAX; size++)
+		assert_int_equal(runs_class_of(size), sizeclass_of(runs_units(size) << RUN_UNIT_SHIFT));
 }
 
 /* Pages: one slice up to SMALL_PAGE_MAX with >= 8 blocks; every span of a
@@ -110,30 +112,37 @@ static void test_allocations_get_their_class(void **state)
 		void *p = mallard_malloc(size);
 		assert_non_null(p);
 		assert_int_equal((uintptr_t)p % (size <= TINY_MAX ? TINY_MAX : BLOCK_ALIGN), 0);
-		assert_int_equal(mallard_usable_size(p), sizeclass_block_size(sizeclass_of(size)));
+		size_t expect = size > RUNS_MIN ? (size + RUN_UNIT - 1) & ~(RUN_UNIT - 1) : sizeclass_block_size(sizeclass_of(size));
+		assert_int_equal(mallard_usable_size(p), expect);
 		mallard_free(p);
 	}
 }
 
-/* An aligned request whose size, rounded up to the alignment, falls in a
- * class the alignment divides gets a plain block of that class, in every
- * page (slice 0's too: enough blocks to fill several pages): usable size
- * the class's block size, no PAGE_ALIGNED flag (its free is the fast
- * path's). A large one is a span, which starts at a slice boundary. */
+/* An aligned request gets a plain block, with no over-allocation: in a
+ * run page (runs.h) when its size rounded up to the alignment is above
+ * RUNS_MIN and up to MEDIUM_MAX (usable size: the size rounded up to
+ * RUN_UNIT), else of the class that serves the rounded size when the
+ * alignment divides that class's block size, in every page (slice 0's
+ * too: enough blocks to fill several pages), else a span (large), which
+ * starts at a slice boundary. No PAGE_ALIGNED flag: its free is a plain
+ * free. */
 static void test_aligned_blocks_by_class(void **state)
 {
 	(void)state;
 	enum { N = 80 };
 	static const size_t cases[][2] = { /* alignment, size */
 		{ 64, 100 }, { 256, 256 }, { 256, 700 }, { 4096, 4096 }, { 4096, 10000 },
-		{ 4096, 1 }, { 65536, 65536 }, { 65536, 100 }, { 65536, 200000 },
+		{ 4096, 1 }, { 65536, 65536 }, { 65536, 100 }, { 65536, 200000 }, { 128, 384 },
 	};
 	void *p[N];
 	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
 		size_t align = cases[c][0], size = cases[c][1];
 		size_t rounded = (size + align - 1) & ~(align - 1);
-		size_t expect = rounded <= MEDIUM_MAX ? sizeclass_block_size(sizeclass_of(rounded)) : rounded;
-		assert_int_equal(expect % align, 0);
+		bool in_runs = rounded > RUNS_MIN && rounded <= MEDIUM_MAX;
+		size_t expect = in_runs ? (size + RUN_UNIT - 1) & ~(RUN_UNIT - 1)
+			      : rounded <= MEDIUM_MAX ? sizeclass_block_size(sizeclass_of(rounded)) : rounded;
+		if (!in_runs)
+			assert_int_equal(expect % align, 0);
 		for (int i = 0; i < N; i++) {
 			assert_int_equal(mallard_posix_memalign(&p[i], align, size), 0);
 			assert_int_equal((uintptr_t)p[i] % align, 0);
@@ -158,7 +167,7 @@ int main(void)
 		cmocka_unit_test(test_classes_increase_and_align),
 		cmocka_unit_test(test_every_size_maps_to_smallest_fitting_class),
 		cmocka_unit_test(test_direct_table_matches_classes),
-		cmocka_unit_test(test_medium_table_matches_classes),
+		cmocka_unit_test(test_runs_table_matches_classes),
 		cmocka_unit_test(test_pages_per_class),
 		cmocka_unit_test(test_allocations_get_their_class),
 		cmocka_unit_test(test_aligned_blocks_by_class),
