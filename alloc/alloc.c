@@ -225,7 +225,8 @@ static __attribute__((noinline)) void *alloc_malloc_medium(heap_t *heap, size_t 
 
 /* free of a block whose page the fast path declined: the owner's free of
  * an unsampled large block (the block starts its span's head slice) keeps
- * the span; everything else goes the slow way. Cold, like the slow path:
+ * the span; a block of a run page goes to runs_free (any slice of its
+ * span); everything else goes the slow way. Cold, like the slow path:
  * a hot one here made GCC set up its call inside the fast path (+2
  * instructions per small pair); cold costs the large pair about 10. */
 MALLARD_COLD_LOCAL void alloc_free_flagged(heap_t *heap, segment_t *seg, void *p)
