@@ -165,10 +165,6 @@ MALLARD_COLD_LOCAL void alloc_free_slow(heap_t *heap, segment_t *seg, void *p)
 	page_t *page = alloc_page_of(seg, p, "free");
 	if (page == NULL)
 		return;
-	if (page->flags & PAGE_RUNS) {
-		runs_free(heap, page, p);
-		return;
-	}
 	block_t *block = (page->flags & PAGE_ALIGNED) ? page_block_start(page, p) : p;
 	if (page->flags & PAGE_SAMPLED)
 		sample_page_free(heap, page, block);

@@ -312,15 +312,12 @@ static void heap_drain_remote(heap_t *heap)
 	}
 }
 
-/* The first page pushed on an empty stack asks the background thread to
- * come one purge delay later, in case the owner does not: the pages after
- * it are taken in the same pop. */
-static void heap_remote_push(heap_t *heap, page_t *page)
+MALLARD_INTERNAL void heap_remote_push(_Atomic(page_t *) *stack, page_t *page)
 {
-	page_t *head = atomic_load_explicit(&heap->remote_pages, memory_order_relaxed);
+	page_t *head = atomic_load_explicit(stack, memory_order_relaxed);
 	do {
 		page->remote_next = head;
-	} while (!atomic_compare_exchange_weak_explicit(&heap->remote_pages, &head, page, memory_order_release,
+	} while (!atomic_compare_exchange_weak_explicit(stack, &head, page, memory_order_release,
 						       memory_order_relaxed));
 	if (head == NULL && !options_purge_never())
 		background_due(options_purge_due(clock_now_ms()));
@@ -612,7 +609,7 @@ static void heap_remote_chain_push(page_t *page, block_t *head, block_t *tail)
 	} while (!atomic_compare_exchange_weak_explicit(&page->xthread_free, &old, (uintptr_t)head,
 						       memory_order_release, memory_order_relaxed));
 	if (old & THREAD_FREE_NOTIFY)
-		heap_remote_push(owner, page); /* we cleared NOTIFY: we alone push */
+		heap_remote_push(&owner->remote_pages, page); /* we cleared NOTIFY: we alone push */
 }
 
 /* A free by a thread that does not own the page, pushed at once. */

@@ -96,6 +96,13 @@ MALLARD_COLD void heap_page_emptied(heap_t *heap, page_t *page);
 /* Every HEAP_FREE_BEAT owner frees: maintenance for programs that only free. */
 MALLARD_COLD void heap_free_beat(heap_t *heap);
 
+/* Pushes `page` on a heap's stack of pages other threads freed into
+ * (heap->remote_pages, heap->runs_remote) through page->remote_next. The
+ * first page pushed on an empty stack asks the background thread to come
+ * one purge delay later, in case the owner does not: the pages after it
+ * are taken in the same pop. */
+MALLARD_INTERNAL void heap_remote_push(_Atomic(page_t *) *stack, page_t *page);
+
 /* A span of `count` slices for a new page or large block (resident free
  * slices first); NULL when the OS has no memory. Owner only. */
 MALLARD_INTERNAL page_t *heap_span_alloc(heap_t *heap, unsigned count, bool *zeroed);

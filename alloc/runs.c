@@ -34,8 +34,6 @@
 #include "alloc/sample.h"
 #include "alloc/segment.h"
 #include "alloc/sizeclass.h"
-#include "alloc/clock.h"
-#include "alloc/options.h"
 
 #include <sched.h>
 
@@ -630,18 +628,8 @@ static void runs_free_remote(page_t *page, block_t *block)
 		block->next = (block_t *)head;
 	} while (!atomic_compare_exchange_weak_explicit(&page->xthread_free, &head, (uintptr_t)block,
 							memory_order_release, memory_order_relaxed));
-	if (head != 0)
-		return;
-	heap_t *owner = page->heap;
-	page_t *top = atomic_load_explicit(&owner->runs_remote, memory_order_relaxed);
-	do {
-		page->remote_next = top;
-	} while (!atomic_compare_exchange_weak_explicit(&owner->runs_remote, &top, page, memory_order_release,
-							memory_order_relaxed));
-	/* the first page on the list asks the background thread to come, in
-	 * case the owner does not (as for heap->remote_pages) */
-	if (top == NULL && !options_purge_never())
-		background_due(options_purge_due(clock_now_ms()));
+	if (head == 0)
+		heap_remote_push(&page->heap->runs_remote, page);
 }
 
 /* Whether the heap's cache takes a block of n units: while it holds less

@@ -72,19 +72,6 @@ static void test_fresh_page_extends_lazily(void **state)
 	mallard_free(p);
 }
 
-typedef struct {
-	void **ptrs;
-	size_t n;
-} batch_t;
-
-static void *free_batch(void *arg)
-{
-	batch_t *b = arg;
-	for (size_t i = 0; i < b->n; i++)
-		mallard_free(b->ptrs[i]);
-	return NULL;
-}
-
 /* Blocks freed by another thread sit in thread_free (still counted as
  * used) until the owner collects them, then the invariant holds again. */
 static void test_remote_frees_are_collected(void **state)
@@ -95,9 +82,9 @@ static void test_remote_frees_are_collected(void **state)
 		ptrs[i] = mallard_malloc(80);
 	page_t *page = unit_page_of(ptrs[0]);
 	uint32_t live_before = page->used;
-	batch_t b = {ptrs, BLOCKS / 2};
+	unit_batch_t b = {ptrs, BLOCKS / 2};
 	pthread_t t;
-	assert_int_equal(pthread_create(&t, NULL, free_batch, &b), 0);
+	assert_int_equal(pthread_create(&t, NULL, unit_free_batch, &b), 0);
 	assert_int_equal(pthread_join(t, NULL), 0);
 	for (size_t i = 0; i < BLOCKS / 2; i++)
 		ptrs[i] = NULL;

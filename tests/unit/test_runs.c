@@ -180,19 +180,6 @@ static void test_bad_frees_are_reported(void **state)
 	}
 }
 
-typedef struct {
-	void **ptrs;
-	size_t n;
-} batch_t;
-
-static void *free_batch(void *arg)
-{
-	batch_t *b = arg;
-	for (size_t i = 0; i < b->n; i++)
-		mallard_free(b->ptrs[i]);
-	return NULL;
-}
-
 /* Another thread's frees wait on the page until the owner's next malloc
  * that searches the pages (or its collection) takes them back: the page
  * is then empty and kept; the kept sweep gives it back at the second
@@ -206,9 +193,9 @@ static void test_remote_frees_come_back(void **state)
 		p[i] = mallard_malloc(2048 + 512 * (size_t)(i % 8));
 	page_t *page = run_page_of(p[0]);
 	assert_int_equal(page->used, N);
-	batch_t b = {p, N};
+	unit_batch_t b = {p, N};
 	pthread_t t;
-	assert_int_equal(pthread_create(&t, NULL, free_batch, &b), 0);
+	assert_int_equal(pthread_create(&t, NULL, unit_free_batch, &b), 0);
 	assert_int_equal(pthread_join(t, NULL), 0);
 	assert_int_equal(page->used, N); /* not collected yet */
 	assert_ptr_equal(atomic_load(&tls_heap->runs_remote), page);

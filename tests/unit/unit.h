@@ -25,6 +25,21 @@ static inline page_t *unit_page_of(const void *p)
 	return page;
 }
 
+/* n blocks for another thread to free (unit_free_batch, its start
+ * routine): remote frees. */
+typedef struct {
+	void **ptrs;
+	size_t n;
+} unit_batch_t;
+
+static inline void *unit_free_batch(void *arg)
+{
+	unit_batch_t *b = arg;
+	for (size_t i = 0; i < b->n; i++)
+		mallard_free(b->ptrs[i]);
+	return NULL;
+}
+
 /* No background thread from here on, as MALLARD_BACKGROUND=0 leaves it at
  * init (background_init); setting the option after init does not stop it.
  * For tests that check what the owner's own paths give back: the thread
